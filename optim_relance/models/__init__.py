@@ -1,0 +1,6 @@
+from . import relance_level
+from . import relance_history
+from . import account_move_line
+from . import account_move
+from . import res_partner
+from . import optim_relance_demo

@@ -1,0 +1,69 @@
+from odoo import api, fields, models
+
+from .account_move_line import REMINDER_LEVELS, level_field
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    reminder_payer_id = fields.Many2one(
+        "res.partner",
+        string="Payer",
+        compute="_compute_reminder_payer_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        tracking=True,
+        index="btree_not_null",
+        help="Who is reminded for this invoice: the customer, or a third-party "
+        "payer (tiers payeur) when someone else pays it.",
+    )
+    reminder_date_1 = fields.Date(string="Level 1 reminder", compute="_compute_reminder_summary")
+    reminder_date_2 = fields.Date(string="Level 2 reminder", compute="_compute_reminder_summary")
+    reminder_date_3 = fields.Date(string="Level 3 reminder", compute="_compute_reminder_summary")
+    reminder_level = fields.Integer(string="Reminder level", compute="_compute_reminder_summary")
+    reminder_history_ids = fields.One2many("relance.history", "move_id", string="Reminder history")
+    reminder_history_count = fields.Integer(compute="_compute_reminder_history_count")
+
+    @api.depends("partner_id", "move_type")
+    def _compute_reminder_payer_id(self):
+        for move in self:
+            if not move.is_sale_document(include_receipts=False):
+                move.reminder_payer_id = False
+                continue
+            customer = move.partner_id.commercial_partner_id
+            move.reminder_payer_id = customer.reminder_default_payer_id or customer
+
+    @api.depends(
+        "line_ids.reminder_date_1",
+        "line_ids.reminder_date_2",
+        "line_ids.reminder_date_3",
+        "line_ids.display_type",
+    )
+    def _compute_reminder_summary(self):
+        """Latest date of each level over the invoice's installments; the level
+        reached is the highest one of any installment."""
+        for move in self:
+            installments = move.line_ids.filtered(lambda l: l.display_type == "payment_term")
+            for level in REMINDER_LEVELS:
+                dates = [d for d in installments.mapped(level_field(level)) if d]
+                move[level_field(level)] = max(dates) if dates else False
+            move.reminder_level = max(installments.mapped("reminder_level") or [0])
+
+    def _compute_reminder_history_count(self):
+        counts = dict(
+            self.env["relance.history"]._read_group(
+                [("move_id", "in", self.ids)], ["move_id"], ["__count"]
+            )
+        )
+        for move in self:
+            move.reminder_history_count = counts.get(move._origin, 0)
+
+    def action_view_reminder_history(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "optim_relance.action_relance_history"
+        )
+        action["domain"] = [("move_id", "=", self.id)]
+        action["context"] = {"default_move_id": self.id, "create": False}
+        return action

@@ -1,0 +1,432 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.osv import expression
+from odoo.tools import SQL, format_date
+
+REMINDER_LEVELS = (1, 2, 3)
+
+
+def level_field(level):
+    """Name of the date field of a reminder level on an installment."""
+    return f"reminder_date_{level}"
+
+
+class AccountMoveLine(models.Model):
+    _inherit = "account.move.line"
+
+    reminder_date_1 = fields.Date(string="Level 1 reminder", copy=False)
+    reminder_date_2 = fields.Date(string="Level 2 reminder", copy=False)
+    reminder_date_3 = fields.Date(string="Level 3 reminder", copy=False)
+    reminder_level = fields.Integer(
+        string="Reminder level",
+        compute="_compute_reminder_level",
+        store=True,
+        aggregator="max",
+        help="Highest reminder level recorded on this installment (0 = none).",
+    )
+    reminder_days_late = fields.Integer(
+        string="Days late",
+        compute="_compute_reminder_days_late",
+        search="_search_reminder_days_late",
+        aggregator="sum",
+        help="Today minus the due date of the installment, never negative.",
+    )
+    reminder_payer_id = fields.Many2one(
+        "res.partner",
+        string="Payer",
+        related="move_id.reminder_payer_id",
+        store=True,
+        index="btree_not_null",
+    )
+    reminder_history_ids = fields.One2many(
+        "relance.history", "move_line_id", string="Reminder history"
+    )
+    reminder_is_open = fields.Boolean(
+        string="To collect",
+        compute="_compute_reminder_is_open",
+        help="Posted customer invoice installment with an amount still due.",
+    )
+    # Payer panel: the payer's own fields, edited from the installment form.
+    reminder_payer_email = fields.Char(
+        string="Reminder email",
+        compute="_compute_reminder_payer_panel",
+        inverse="_inverse_reminder_payer_email",
+    )
+    reminder_payer_comment = fields.Text(
+        string="Collection comment",
+        compute="_compute_reminder_payer_panel",
+        inverse="_inverse_reminder_payer_comment",
+    )
+    reminder_payer_total_due = fields.Monetary(
+        string="Payer total unpaid",
+        related="reminder_payer_id.reminder_total_due",
+        currency_field="company_currency_id",
+    )
+    reminder_payer_days_late_total = fields.Integer(
+        string="Payer cumulative days late",
+        related="reminder_payer_id.reminder_days_late_total",
+    )
+
+    # ------------------------------------------------------------------
+    # Domain of what is to collect
+    # ------------------------------------------------------------------
+    @api.model
+    def _relance_open_domain(self):
+        """Installments still to collect: posted customer invoices' receivable
+        installments with a residual amount. An invoice whose payment is
+        registered but not yet matched with the bank ("in payment") is not
+        reminded: the customer has paid."""
+        return [
+            ("display_type", "=", "payment_term"),
+            ("parent_state", "=", "posted"),
+            ("account_type", "=", "asset_receivable"),
+            ("move_id.move_type", "=", "out_invoice"),
+            ("reconciled", "=", False),
+            ("amount_residual", "!=", 0),
+            ("move_id.payment_state", "not in", ("in_payment", "paid", "reversed")),
+        ]
+
+    @api.model
+    def _relance_installment_domain(self):
+        """Customer invoice installments, open or not (reminders stay on paid ones)."""
+        return [
+            ("display_type", "=", "payment_term"),
+            ("account_type", "=", "asset_receivable"),
+            ("move_id.move_type", "=", "out_invoice"),
+        ]
+
+    # ------------------------------------------------------------------
+    # Computes
+    # ------------------------------------------------------------------
+    @api.depends("reminder_date_1", "reminder_date_2", "reminder_date_3")
+    def _compute_reminder_level(self):
+        for line in self:
+            line.reminder_level = next(
+                (lvl for lvl in (3, 2, 1) if line[level_field(lvl)]), 0
+            )
+
+    @api.depends("date_maturity")
+    @api.depends_context("tz")
+    def _compute_reminder_days_late(self):
+        today = fields.Date.context_today(self)
+        for line in self:
+            maturity = line.date_maturity
+            line.reminder_days_late = max((today - maturity).days, 0) if maturity else 0
+
+    def _search_reminder_days_late(self, operator, value):
+        """Translate a condition on days late into one on the due date, so the
+        search stays a plain indexed SQL condition."""
+        if operator not in ("=", "!=", "<", "<=", ">", ">="):
+            raise UserError(
+                self.env._("Unsupported search on days late: %(operator)s", operator=operator)
+            )
+        try:
+            days = int(value)
+        except (TypeError, ValueError) as exc:
+            raise UserError(
+                self.env._("Days late must be a whole number, not “%(value)s”.", value=value)
+            ) from exc
+        if operator == "!=":
+            return ["!", *self._search_reminder_days_late("=", days)]
+        # Normalise to ">= days" / "<= days" on the integer scale.
+        if operator == ">":
+            operator, days = ">=", days + 1
+        elif operator == "<":
+            operator, days = "<=", days - 1
+        today = fields.Date.context_today(self)
+        limit = today - timedelta(days=days)
+        not_late = ["|", ("date_maturity", "=", False), ("date_maturity", ">=", today)]
+        if operator == ">=":
+            if days <= 0:
+                return expression.TRUE_DOMAIN
+            return [("date_maturity", "<=", limit)]
+        if operator == "<=":
+            if days < 0:
+                return expression.FALSE_DOMAIN
+            return ["|", ("date_maturity", "=", False), ("date_maturity", ">=", limit)]
+        # operator "="
+        if days < 0:
+            return expression.FALSE_DOMAIN
+        return not_late if days == 0 else [("date_maturity", "=", limit)]
+
+    def _field_to_sql(self, alias, fname, query=None, flush=True):
+        # Days late as SQL, so the list can sort and group on it and
+        # read_group can sum it, while the value never goes stale.
+        if fname == "reminder_days_late":
+            maturity = self._field_to_sql(alias, "date_maturity", query, flush)
+            today = fields.Date.context_today(self)
+            return SQL("GREATEST(COALESCE(%s::date - %s, 0), 0)", today, maturity)
+        return super()._field_to_sql(alias, fname, query, flush)
+
+    @api.depends(
+        "display_type",
+        "parent_state",
+        "account_type",
+        "reconciled",
+        "amount_residual",
+        "move_id.move_type",
+        "move_id.payment_state",
+    )
+    def _compute_reminder_is_open(self):
+        open_lines = self.filtered_domain(self._relance_open_domain())
+        for line in self:
+            line.reminder_is_open = line in open_lines
+
+    @api.depends("reminder_payer_id.reminder_email", "reminder_payer_id.reminder_comment")
+    def _compute_reminder_payer_panel(self):
+        for line in self:
+            line.reminder_payer_email = line.reminder_payer_id.reminder_email
+            line.reminder_payer_comment = line.reminder_payer_id.reminder_comment
+
+    def _inverse_reminder_payer_email(self):
+        self._write_payer_field("reminder_email", "reminder_payer_email")
+
+    def _inverse_reminder_payer_comment(self):
+        self._write_payer_field("reminder_comment", "reminder_payer_comment")
+
+    def _write_payer_field(self, partner_field, line_field):
+        """Write a collection field of the payer from the installment panel.
+
+        A credit controller may not have the right to edit contacts; the
+        reminder fields of the payer are theirs to maintain, so those two
+        fields only are written with elevated rights."""
+        if not self.env.user.has_group("account.group_account_invoice"):
+            raise UserError(
+                self.env._("Only invoicing users can edit the payer's collection details.")
+            )
+        for line in self:
+            if not line.reminder_payer_id:
+                raise UserError(
+                    self.env._("The installment %(line)s has no payer.", line=line._relance_label())
+                )
+            line.reminder_payer_id.sudo().write({partner_field: line[line_field]})
+
+    # ------------------------------------------------------------------
+    # The sequential rule
+    # ------------------------------------------------------------------
+    def _relance_label(self):
+        self.ensure_one()
+        if not self.date_maturity:
+            return self.move_id.name or ""
+        return self.env._(
+            "%(invoice)s (due %(date)s)",
+            invoice=self.move_id.name,
+            date=format_date(self.env, self.date_maturity),
+        )
+
+    @api.constrains("reminder_date_1", "reminder_date_2", "reminder_date_3")
+    def _check_reminder_dates(self):
+        today = fields.Date.context_today(self)
+        installments = self.filtered_domain(self._relance_installment_domain())
+        for line in self:
+            dates = {lvl: line[level_field(lvl)] for lvl in REMINDER_LEVELS}
+            if not any(dates.values()):
+                continue
+            if line not in installments:
+                raise ValidationError(
+                    self.env._(
+                        "Reminder dates can only be recorded on the installments of a "
+                        "customer invoice (%(line)s).",
+                        line=line.move_id.name or line.name,
+                    )
+                )
+            error = self._relance_sequence_error(line, dates, today)
+            if error:
+                raise ValidationError(error)
+
+    def _relance_sequence_error(self, line, dates, today):
+        """The French message describing why ``dates`` break the rule, or None."""
+        env = self.env
+        for level in REMINDER_LEVELS:
+            date = dates[level]
+            if not date:
+                continue
+            if date > today:
+                return env._(
+                    "The level %(level)s reminder date of %(line)s (%(date)s) cannot be "
+                    "in the future.",
+                    level=level,
+                    line=line._relance_label(),
+                    date=format_date(env, date),
+                )
+            if level == 1:
+                continue
+            previous = dates[level - 1]
+            if not previous:
+                return env._(
+                    "A level %(level)s reminder cannot be recorded on %(line)s without a "
+                    "level %(previous)s reminder date.",
+                    level=level,
+                    previous=level - 1,
+                    line=line._relance_label(),
+                )
+            if date < previous:
+                return env._(
+                    "The level %(level)s reminder date of %(line)s (%(date)s) cannot be "
+                    "earlier than its level %(previous)s reminder date (%(previous_date)s).",
+                    level=level,
+                    previous=level - 1,
+                    line=line._relance_label(),
+                    date=format_date(env, date),
+                    previous_date=format_date(env, previous),
+                )
+        return None
+
+    def _relance_skip_reason(self, level, date, company_ids=None):
+        """Why this installment cannot get a level ``level`` reminder dated
+        ``date``, or None. Pure Python on prefetched fields: no query per line."""
+        self.ensure_one()
+        env = self.env
+        if company_ids is not None and self.company_id.id not in company_ids:
+            return env._("Different company")
+        if not self.reminder_is_open:
+            return env._("Paid or no longer due")
+        if self[level_field(level)]:
+            return env._(
+                "Level %(level)s already recorded on %(date)s",
+                level=level,
+                date=format_date(env, self[level_field(level)]),
+            )
+        if self.reminder_level > level:
+            return env._("Already at level %(level)s", level=self.reminder_level)
+        if level > 1:
+            previous = self[level_field(level - 1)]
+            if not previous:
+                return env._(
+                    "Level rule: no level %(previous)s reminder yet", previous=level - 1
+                )
+            if previous > date:
+                return env._(
+                    "Level rule: level %(previous)s reminder dated %(date)s is later",
+                    previous=level - 1,
+                    date=format_date(env, previous),
+                )
+        return None
+
+    # ------------------------------------------------------------------
+    # Recording reminders: the one path for the wizards and RPC
+    # ------------------------------------------------------------------
+    def _relance_record(self, level, date, channel, note=False, attachments=None):
+        """Record a level ``level`` reminder dated ``date`` on every installment
+        of ``self`` and log its history, in two batched writes.
+
+        :param attachments: optional ``{line_id: ir.attachment}`` of the
+            document sent for each installment
+        :return: the created ``relance.history`` records
+        """
+        if level not in REMINDER_LEVELS:
+            raise UserError(self.env._("The reminder level must be 1, 2 or 3."))
+        if not date:
+            raise UserError(self.env._("A reminder needs a date."))
+        date = fields.Date.to_date(date)
+        self._relance_lock()
+        self._relance_check_recordable(level, date)
+        attachments = attachments or {}
+        self.write({level_field(level): date})
+        return self.env["relance.history"].create(
+            [
+                {
+                    "move_line_id": line.id,
+                    "move_id": line.move_id.id,
+                    "partner_id": line.reminder_payer_id.id,
+                    "level": level,
+                    "date": date,
+                    "channel": channel,
+                    "attachment_id": attachments.get(line.id, self.env["ir.attachment"]).id,
+                    "amount_residual": line.amount_residual,
+                    "company_id": line.company_id.id,
+                    "note": note,
+                }
+                for line in self
+            ]
+        )
+
+    def _relance_lock(self):
+        """Lock the installments until the end of the transaction. Two users
+        confirming on the same installments: the second one waits, then gets
+        a serialization failure (retried by Odoo) and sees the first one's
+        dates, so a level is never recorded twice."""
+        if self.ids:
+            self.env.cr.execute(
+                SQL(
+                    "SELECT id FROM account_move_line WHERE id IN %s FOR NO KEY UPDATE",
+                    tuple(self.ids),
+                )
+            )
+
+    def _relance_check_recordable(self, level, date):
+        """Raise one French error listing every installment that cannot get
+        this reminder, so nothing at all is written."""
+        if not self:
+            raise UserError(self.env._("No installment to remind."))
+        problems = [
+            f"- {line._relance_label()}: {reason}"
+            for line in self
+            if (reason := line._relance_skip_reason(level, date))
+        ]
+        if problems:
+            raise UserError(
+                self.env._(
+                    "No reminder was recorded, these installments cannot get a level "
+                    "%(level)s reminder dated %(date)s:\n%(problems)s",
+                    level=level,
+                    date=format_date(self.env, date),
+                    problems="\n".join(problems),
+                )
+            )
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    @api.model
+    def action_open_relance_installments(self):
+        """The "Installments to collect" list, its domain built from the
+        single server-side definition of what is open."""
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "optim_relance.action_relance_installments"
+        )
+        action["domain"] = self._relance_open_domain()
+        return action
+
+    def action_open_relance_wizard(self):
+        """Header button and Action menu of the list: the processing wizard,
+        with the selection and the list's domain (for "all installments")."""
+        context = self.env.context
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Process reminders"),
+            "res_model": "relance.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "active_model": self._name,
+                "active_ids": self.ids,
+                "active_domain": context.get("active_domain") or [],
+            },
+        }
+
+    def action_open_backfill_wizard(self):
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Record an earlier reminder"),
+            "res_model": "relance.backfill.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "active_model": self._name,
+                "active_ids": self.ids,
+                "default_line_ids": self.ids,
+            },
+        }
+
+    def action_open_relance_form(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "views": [(self.env.ref("optim_relance.view_move_line_relance_form").id, "form")],
+        }

@@ -1,0 +1,109 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.osv import expression
+from odoo.tools import email_normalize, email_split
+
+from .account_move_line import REMINDER_LEVELS, level_field
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    reminder_email = fields.Char(
+        string="Reminder email",
+        help="Where payment reminders are emailed. Several addresses may be "
+        "separated by commas. Without it, the payer gets no reminder by email.",
+    )
+    reminder_comment = fields.Text(string="Collection comment")
+    reminder_default_payer_id = fields.Many2one(
+        "res.partner",
+        string="Default payer",
+        help="Third party who pays this customer's invoices (tiers payeur). "
+        "Proposed as payer on its new invoices.",
+    )
+    reminder_currency_id = fields.Many2one(
+        "res.currency", compute="_compute_reminder_currency_id"
+    )
+    reminder_total_due = fields.Monetary(
+        string="Total unpaid",
+        compute="_compute_reminder_totals",
+        currency_field="reminder_currency_id",
+        help="Residual amount of the open installments this partner pays.",
+    )
+    reminder_days_late_total = fields.Integer(
+        string="Cumulative days late",
+        compute="_compute_reminder_totals",
+        help="Sum of the days late of the open installments this partner pays.",
+    )
+    reminder_date_1 = fields.Date(string="Last level 1 reminder", compute="_compute_reminder_dates")
+    reminder_date_2 = fields.Date(string="Last level 2 reminder", compute="_compute_reminder_dates")
+    reminder_date_3 = fields.Date(string="Last level 3 reminder", compute="_compute_reminder_dates")
+    reminder_history_ids = fields.One2many(
+        "relance.history", "partner_id", string="Reminder history"
+    )
+    reminder_open_count = fields.Integer(
+        string="Open installments", compute="_compute_reminder_totals"
+    )
+
+    @api.constrains("reminder_email")
+    def _check_reminder_email(self):
+        for partner in self.filtered("reminder_email"):
+            addresses = email_split(partner.reminder_email)
+            if not addresses or not all(email_normalize(a) for a in addresses):
+                raise ValidationError(
+                    self.env._(
+                        "The reminder email “%(email)s” of %(partner)s is not a valid "
+                        "email address.",
+                        email=partner.reminder_email,
+                        partner=partner.display_name,
+                    )
+                )
+
+    @api.depends_context("company")
+    def _compute_reminder_currency_id(self):
+        self.reminder_currency_id = self.env.company.currency_id
+
+    def _reminder_line_groups(self, domain, aggregates):
+        """``{partner_id: aggregates}`` over the installments these partners
+        pay, in the companies the user works in: one query for all."""
+        ids = [pid for pid in self._origin.ids if pid]
+        if not ids:
+            return {}
+        line_model = self.env["account.move.line"]
+        domain = expression.AND(
+            [domain,
+            [("reminder_payer_id", "in", ids), ("company_id", "in", self.env.companies.ids)]],
+        )
+        return {
+            payer.id: values
+            for payer, *values in line_model._read_group(domain, ["reminder_payer_id"], aggregates)
+        }
+
+    @api.depends_context("company", "allowed_company_ids", "tz")
+    def _compute_reminder_totals(self):
+        groups = self._reminder_line_groups(
+            self.env["account.move.line"]._relance_open_domain(),
+            ["amount_residual:sum", "reminder_days_late:sum", "__count"],
+        )
+        for partner in self:
+            total, days, count = groups.get(partner._origin.id, (0.0, 0, 0))
+            partner.reminder_total_due = total
+            partner.reminder_days_late_total = days
+            partner.reminder_open_count = count
+
+    @api.depends_context("company", "allowed_company_ids")
+    def _compute_reminder_dates(self):
+        fnames = [level_field(level) for level in REMINDER_LEVELS]
+        groups = self._reminder_line_groups(
+            [("reminder_level", ">", 0)], [f"{fname}:max" for fname in fnames]
+        )
+        for partner in self:
+            dates = groups.get(partner._origin.id, [False] * len(fnames))
+            for fname, date in zip(fnames, dates, strict=True):
+                partner[fname] = date
+
+    def action_view_reminder_installments(self):
+        self.ensure_one()
+        action = self.env["account.move.line"].action_open_relance_installments()
+        action["context"] = {"search_default_reminder_payer_id": self.id}
+        return action

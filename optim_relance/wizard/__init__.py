@@ -1,0 +1,2 @@
+from . import relance_level_mixin
+from . import relance_backfill_wizard

@@ -1,0 +1,45 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+
+class RelanceBackfillWizard(models.TransientModel):
+    """Record reminders sent before the addon, by other means ("reprise")."""
+
+    _name = "relance.backfill.wizard"
+    _inherit = "relance.level.mixin"
+    _description = "Record an earlier reminder"
+
+    line_ids = fields.Many2many(
+        "account.move.line",
+        string="Installments",
+        required=True,
+    )
+    line_count = fields.Integer(compute="_compute_line_count")
+    date = fields.Date(string="Reminder date", required=True)
+    note = fields.Text()
+
+    @api.model
+    def default_get(self, fields_list):
+        values = super().default_get(fields_list)
+        context = self.env.context
+        if context.get("active_model") != "account.move.line" or not context.get("active_ids"):
+            return values
+        lines = self.env["account.move.line"].browse(context["active_ids"])
+        if "line_ids" in fields_list and not values.get("line_ids"):
+            values["line_ids"] = [fields.Command.set(lines.ids)]
+        if "level" in fields_list:
+            # Propose the level that comes next for the selection.
+            values["level"] = min(max(lines.mapped("reminder_level") or [0]) + 1, 3)
+        return values
+
+    @api.depends("line_ids")
+    def _compute_line_count(self):
+        for wizard in self:
+            wizard.line_count = len(wizard.line_ids)
+
+    def action_confirm(self):
+        self.ensure_one()
+        if self.level not in (1, 2, 3):
+            raise UserError(self.env._("The reminder level must be 1, 2 or 3."))
+        self.line_ids._relance_record(self.level, self.date, "manual", note=self.note)
+        return {"type": "ir.actions.act_window_close"}

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# ruff (lint + format) and pylint-odoo on the addon; grep for pre-17 view syntax.
+source "$(dirname "$0")/common.sh"
+require_odoo
+require_deps
+cd "$PROJECT_ROOT"
+rc=0
+log "ruff"
+"$ODOO_VENV/bin/ruff" check . || rc=1
+"$ODOO_VENV/bin/ruff" format --check . || rc=1
+log "pylint-odoo"
+"$ODOO_VENV/bin/pylint" --rcfile=.pylintrc optim_relance || rc=1
+log "Odoo 18 view syntax"
+if grep -rnE '<tree|attrs=|states=' --include=*.xml optim_relance; then
+    log "old view syntax found (use <list> and invisible=/readonly= expressions)"
+    rc=1
+fi
+((rc == 0)) && log "lint clean"
+exit $rc
