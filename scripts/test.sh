@@ -3,6 +3,7 @@
 # then the end-to-end suite (real SMTP delivery), then the lint.
 #   TEST_TAGS=/optim_relance:TestFoo bash scripts/test.sh   to run a subset
 #   SKIP_E2E=1 / SKIP_LINT=1                                  to skip a stage
+#   WITHOUT_DEMO=1                                            no demo data (faster)
 source "$(dirname "$0")/common.sh"
 require_odoo
 require_postgres
@@ -20,7 +21,7 @@ set +e
 "$PYTHON" "$ODOO_BIN" --addons-path="$ADDONS_PATH" -d "$DB" \
     -i optim_relance --test-enable --test-tags "${TEST_TAGS:-/optim_relance}" \
     --stop-after-init --http-interface=127.0.0.1 --http-port="$PORT" \
-    --log-level=test --max-cron-threads=0 2>&1 | tee "$LOG" | grep -E --line-buffered \
+    --log-level=test --max-cron-threads=0 ${WITHOUT_DEMO:+--without-demo=all} 2>&1 | tee "$LOG" | grep -E --line-buffered \
     ' (ERROR|CRITICAL|WARNING) |odoo\.tests\.(result|stats)|^(FAIL|ERROR):|Traceback|^\s+File|Error:|^odoo\.' 
 odoo_rc=${PIPESTATUS[0]}
 set -e
