@@ -404,6 +404,7 @@ class AccountMoveLine(models.Model):
                 "active_model": self._name,
                 "active_ids": self.ids,
                 "active_domain": context.get("active_domain") or [],
+                "default_output": context.get("default_output") or "pdf",
             },
         }
 

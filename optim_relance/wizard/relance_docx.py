@@ -1,0 +1,177 @@
+"""Word reminder letters: one .docx per invoice, built with python-docx, or
+from a manager's own .docx template with docxtpl fields."""
+
+import base64
+import io
+
+from docx import Document
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.shared import Cm, Pt
+
+from odoo.tools import html2plaintext
+
+
+def render_letter_docx(letter):
+    """``{invoice: docx bytes}`` for a letter: one Word letter per invoice."""
+    result = {}
+    env = letter.env
+    template = letter.level_config_id.docx_template
+    for invoice in letter.line_ids.move_id:
+        lines = letter.line_ids.filtered(lambda line, inv=invoice: line.move_id == inv)
+        labels = _labels(env(context=dict(env.context, lang=letter.lang)))
+        values = _template_values(letter, invoice, lines)
+        if template:
+            result[invoice] = _render_docxtpl(base64.b64decode(template), values)
+        else:
+            result[invoice] = _build_docx(letter, values, labels)
+    return result
+
+
+def _labels(env):
+    _ = env._
+    return {
+        "invoice": _("Invoice"),
+        "invoice_date": _("Invoice date"),
+        "date_maturity": _("Due date"),
+        "days_late": _("Days late"),
+        "amount": _("Amount"),
+        "residual": _("Residual"),
+        "total": _("Total"),
+        "subject": _("Subject"),
+        "invoice_subject": _("Invoice %(invoice)s"),
+        "place_date": _("%(city)s, %(date)s"),
+    }
+
+
+def _template_values(letter, invoice, lines):
+    """Every value of one Word letter, also the fields offered to a docxtpl template."""
+    company = letter.company_id
+    payer = letter.payer_id
+    rows = letter._line_rows(lines)
+    currency = letter.currency_id
+    total_residual = currency.round(sum(lines.mapped("amount_residual_currency")))
+    total_amount = currency.round(sum(lines.mapped("amount_currency")))
+    context = letter._render_context()
+    return {
+        "company_name": company.name,
+        "company_address": _address_lines(company.partner_id),
+        "company_city": company.city or "",
+        "company_footer": _company_footer(company),
+        "payer_name": payer.name,
+        "payer_address": _address_lines(payer),
+        "title": letter.title,
+        "date": letter._fmt_date(letter.date),
+        "deadline": context["deadline_text"],
+        "date_level_1": context["date_level_1"],
+        "date_level_2": context["date_level_2"],
+        "invoice_number": invoice.name,
+        "invoice_date": letter._fmt_date(invoice.invoice_date),
+        "intro": letter._plain_paragraphs(letter.intro_html),
+        "closing": letter._plain_paragraphs(letter.closing_html),
+        "lines": rows,
+        "total_amount": letter._fmt_amount(total_amount),
+        "total_residual": letter._fmt_amount(total_residual),
+        "level": letter.level,
+        "logo": company.logo,
+    }
+
+
+def _address_lines(partner):
+    parts = [partner.street, partner.street2, f"{partner.zip or ''} {partner.city or ''}".strip()]
+    if partner.country_id and partner.country_id.code != "FR":
+        parts.append(partner.country_id.name)
+    return [part for part in parts if part]
+
+
+def _company_footer(company):
+    """The company's legal mentions: its report footer, else its identifiers."""
+    if company.report_footer and html2plaintext(company.report_footer).strip():
+        return html2plaintext(company.report_footer).strip()
+    bits = [company.name, company.company_registry and f"SIRET {company.company_registry}"]
+    bits += [company.vat and f"TVA {company.vat}", company.phone, company.email]
+    return " – ".join(bit for bit in bits if bit)
+
+
+def _render_docxtpl(template_raw, values):
+    from docxtpl import DocxTemplate
+
+    document = DocxTemplate(io.BytesIO(template_raw))
+    document.render({k: v for k, v in values.items() if k != "logo"})
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def _build_docx(letter, values, labels):
+    document = Document()
+    section = document.sections[0]
+    section.page_height, section.page_width = Cm(29.7), Cm(21.0)
+    section.left_margin = section.right_margin = Cm(2)
+    section.top_margin = section.bottom_margin = Cm(1.8)
+    style = document.styles["Normal"]
+    style.font.name = "Liberation Sans"
+    style.font.size = Pt(10.5)
+
+    # Header: logo and company address, as in the company's document layout.
+    header = section.header.paragraphs[0]
+    if values["logo"]:
+        header.add_run().add_picture(io.BytesIO(base64.b64decode(values["logo"])), height=Cm(1.6))
+        header.add_run("\n")
+    header.add_run(values["company_name"]).bold = True
+    for line in values["company_address"]:
+        header.add_run("\n" + line)
+    footer = section.footer.paragraphs[0]
+    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    footer_run = footer.add_run(values["company_footer"])
+    footer_run.font.size = Pt(8)
+
+    # Recipient block on the right (window envelope).
+    recipient = document.add_paragraph()
+    recipient.paragraph_format.left_indent = Cm(9.5)
+    recipient.add_run(values["payer_name"]).bold = True
+    for line in values["payer_address"]:
+        recipient.add_run("\n" + line)
+
+    place = document.add_paragraph(
+        labels["place_date"] % {"city": values["company_city"], "date": values["date"]}
+        if values["company_city"]
+        else values["date"]
+    )
+    place.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+
+    document.add_heading(values["title"] or "", level=1)
+    subject = document.add_paragraph()
+    subject.add_run(labels["subject"] + " : ").bold = True
+    subject.add_run(labels["invoice_subject"] % {"invoice": values["invoice_number"]})
+
+    for paragraph in values["intro"]:
+        document.add_paragraph(paragraph)
+
+    columns = ["invoice", "invoice_date", "date_maturity", "days_late", "amount", "residual"]
+    table = document.add_table(rows=1, cols=len(columns))
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for cell, column in zip(table.rows[0].cells, columns, strict=True):
+        cell.text = labels[column]
+        cell.paragraphs[0].runs[0].bold = True
+    for row in values["lines"]:
+        cells = table.add_row().cells
+        for cell, column in zip(cells, columns, strict=True):
+            cell.text = str(row[column])
+    total = table.add_row().cells
+    total[0].text = labels["total"]
+    total[4].text = values["total_amount"]
+    total[5].text = values["total_residual"]
+    for cell in (total[0], total[4], total[5]):
+        cell.paragraphs[0].runs[0].bold = True
+
+    document.add_paragraph()
+    for paragraph in values["closing"]:
+        document.add_paragraph(paragraph)
+    signature = document.add_paragraph(values["company_name"])
+    signature.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()

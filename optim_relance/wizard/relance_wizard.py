@@ -1,0 +1,361 @@
+import ast
+import io
+import zipfile
+from collections import defaultdict
+
+from PyPDF2 import PdfFileReader, PdfFileWriter
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.osv import expression
+from odoo.tools import format_amount, format_date
+
+from . import relance_docx
+
+# Letters rendered per wkhtmltopdf run: large enough to amortise its start-up,
+# small enough to keep its memory bounded on big batches.
+PDF_CHUNK = 200
+
+OUTPUTS = [
+    ("email", "Send by email"),
+    ("pdf", "Print PDF"),
+    ("word", "Word letters"),
+]
+
+
+class RelanceWizard(models.TransientModel):
+    """Reminder processing ("Traitement"): a level, a scope, an output.
+
+    The preview and the confirmation both go through ``_prepare_batch``,
+    which re-applies the server-side rules whatever the client sent, so an
+    integration can create the wizard and call ``action_confirm`` at once.
+    """
+
+    _name = "relance.wizard"
+    _inherit = "relance.level.mixin"
+    _description = "Process reminders"
+
+    scope = fields.Selection(
+        [("selected", "Selected installments"), ("all", "All installments of the list")],
+        required=True,
+        default=lambda self: "selected" if self.env.context.get("active_ids") else "all",
+    )
+    output = fields.Selection(OUTPUTS, required=True, default="pdf")
+    date = fields.Date(
+        string="Reminder date", required=True, default=fields.Date.context_today
+    )
+    selected_line_ids = fields.Many2many(
+        "account.move.line",
+        string="Selected installments",
+        default=lambda self: self._default_selected_line_ids(),
+    )
+    active_domain = fields.Char(
+        default=lambda self: repr(self.env.context.get("active_domain") or []),
+        help="Search domain of the list the wizard was opened from (scope “all”).",
+    )
+    preview_html = fields.Html(compute="_compute_preview", sanitize=False)
+    letter_count = fields.Integer(compute="_compute_preview", string="Letters")
+    included_count = fields.Integer(compute="_compute_preview", string="Installments reminded")
+    skipped_count = fields.Integer(compute="_compute_preview", string="Installments skipped")
+
+    @api.model
+    def _default_selected_line_ids(self):
+        context = self.env.context
+        if context.get("active_model") == "account.move.line":
+            return [fields.Command.set(context.get("active_ids") or [])]
+        return []
+
+    @api.constrains("date")
+    def _check_date(self):
+        today = fields.Date.context_today(self)
+        if any(wizard.date > today for wizard in self):
+            raise ValidationError(self.env._("The reminder date cannot be in the future."))
+
+    @api.constrains("level")
+    def _check_level(self):
+        if any(wizard.level not in (1, 2, 3) for wizard in self):
+            raise ValidationError(self.env._("The reminder level must be 1, 2 or 3."))
+
+    # ------------------------------------------------------------------
+    # Selection, rules and grouping: shared by the preview and the confirm
+    # ------------------------------------------------------------------
+    def _get_list_domain(self):
+        try:
+            domain = ast.literal_eval(self.active_domain or "[]")
+        except (ValueError, SyntaxError) as exc:
+            raise UserError(self.env._("The list's search could not be read.")) from exc
+        if not isinstance(domain, list):
+            raise UserError(self.env._("The list's search could not be read."))
+        return domain
+
+    def _get_target_lines(self):
+        """The installments this run looks at, always within the installments
+        of customer invoices the user may see. Scope "all" takes every line
+        matching the list's search (open ones), not only the loaded page."""
+        line_model = self.env["account.move.line"]
+        if self.scope == "all":
+            domain = expression.AND(
+                [self._get_list_domain(), line_model._relance_open_domain()]
+            )
+        else:
+            if not self.selected_line_ids:
+                return line_model
+            domain = expression.AND(
+                [
+                    [("id", "in", self.selected_line_ids.ids)],
+                    line_model._relance_installment_domain(),
+                ]
+            )
+        return line_model.search(domain, order="reminder_payer_id, date_maturity, id")
+
+    @api.model
+    def _letter_key(self, line):
+        """One letter per payer, company and currency: a letter never mixes
+        two companies, and its totals never add two currencies."""
+        return (line.reminder_payer_id, line.company_id, line.currency_id)
+
+    def _prepare_batch(self):
+        """Split the target installments into letters and skipped lines.
+
+        :return: ``(letters, skipped)`` with ``letters`` a list of
+            ``(payer, company, currency, lines)`` sorted by payer name and
+            ``skipped`` a list of ``(line, reason)``.
+        """
+        self.ensure_one()
+        lines = self._get_target_lines()
+        company_ids = set(self.env.companies.ids)
+        grouped = defaultdict(lambda: self.env["account.move.line"])
+        skipped = []
+        for line in lines:
+            reason = line._relance_skip_reason(self.level, self.date, company_ids)
+            if not reason and self.output == "email" and not line.reminder_payer_id.reminder_email:
+                reason = self.env._("Payer without reminder email")
+            if reason:
+                skipped.append((line, reason))
+            else:
+                grouped[self._letter_key(line)] |= line
+        letters = sorted(
+            ((payer, company, currency, group) for (payer, company, currency), group in grouped.items()),
+            key=lambda letter: (letter[0].display_name or "", letter[1].id, letter[2].id),
+        )
+        return letters, skipped
+
+    @api.depends("level", "scope", "output", "date", "selected_line_ids", "active_domain")
+    def _compute_preview(self):
+        for wizard in self:
+            if wizard.level not in (1, 2, 3) or not wizard.date:
+                wizard.update(
+                    {"preview_html": False, "letter_count": 0, "included_count": 0, "skipped_count": 0}
+                )
+                continue
+            letters, skipped = wizard._prepare_batch()
+            wizard.letter_count = len(letters)
+            wizard.included_count = sum(len(letter[3]) for letter in letters)
+            wizard.skipped_count = len(skipped)
+            wizard.preview_html = self.env["ir.qweb"]._render(
+                "optim_relance.relance_wizard_preview",
+                {
+                    "letters": letters,
+                    "skipped": skipped,
+                    "wizard": wizard,
+                    "format_amount": lambda amount, currency: format_amount(
+                        self.env, amount, currency
+                    ),
+                    "format_date": lambda date: format_date(self.env, date),
+                },
+            )
+
+    # ------------------------------------------------------------------
+    # Confirmation
+    # ------------------------------------------------------------------
+    def action_confirm(self):
+        """Record the reminders and produce the documents, all in this one
+        transaction: any failure leaves no date, history, attachment or
+        queued email behind."""
+        self.ensure_one()
+        self._check_date()
+        self._check_level()
+        letters, skipped = self._prepare_batch()
+        if not letters:
+            raise UserError(self._nothing_to_do_message(skipped))
+        all_lines = self.env["account.move.line"].union(*(letter[3] for letter in letters))
+        # Lock first: a concurrent run on the same installments waits here and
+        # is then retried against our dates, instead of rendering for nothing.
+        all_lines._relance_lock()
+        records = self._create_letters(letters)
+        if self.output == "word":
+            documents = self._render_word(records)
+        else:
+            documents = self._render_pdf(records)
+        attachment_by_line = self._attach_documents(records, documents)
+        all_lines._relance_record(self.level, self.date, self.output, attachments=attachment_by_line)
+        if self.output == "email":
+            self._queue_emails(records)
+            return self._notify_done(records, skipped)
+        return self._download_action(records, documents, skipped)
+
+    def _nothing_to_do_message(self, skipped):
+        if not skipped:
+            return self.env._("No installment to remind: select installments or widen the search.")
+        reasons = "\n".join(f"- {line._relance_label()}: {reason}" for line, reason in skipped[:20])
+        more = len(skipped) - 20
+        if more > 0:
+            reasons += "\n" + self.env._("… and %(count)s more", count=more)
+        return self.env._(
+            "Nothing to send: every installment is skipped.\n%(reasons)s", reasons=reasons
+        )
+
+    def _create_letters(self, letters):
+        letter_model = self.env["relance.wizard.letter"]
+        return letter_model.create(
+            [
+                {
+                    "wizard_id": self.id,
+                    "payer_id": payer.id,
+                    "company_id": company.id,
+                    "currency_id": currency.id,
+                    "line_ids": [fields.Command.set(lines.ids)],
+                    "level": self.level,
+                    "date": self.date,
+                }
+                for payer, company, currency, lines in letters
+            ]
+        )._render_texts()
+
+    # ------------------------------------------------------------------
+    # Documents
+    # ------------------------------------------------------------------
+    def _render_pdf(self, letters):
+        """``{letter: pdf bytes}``, rendered in a few wkhtmltopdf runs (per
+        company, by chunks) and split per letter afterwards."""
+        report_model = self.env["ir.actions.report"]
+        report_ref = "optim_relance.action_report_relance_letter"
+        result = {}
+        for company in letters.company_id:
+            company_letters = letters.filtered(lambda letter, c=company: letter.company_id == c)
+            for start in range(0, len(company_letters), PDF_CHUNK):
+                chunk = company_letters[start : start + PDF_CHUNK].with_company(company)
+                streams = report_model.with_company(company)._render_qweb_pdf_prepare_streams(
+                    report_ref, None, res_ids=chunk.ids
+                )
+                for letter in chunk:
+                    stream = streams.get(letter.id, {}).get("stream")
+                    if stream is None:
+                        # wkhtmltopdf could not be split (no outline): render alone.
+                        stream = report_model.with_company(company)._render_qweb_pdf_prepare_streams(
+                            report_ref, None, res_ids=letter.ids
+                        )[letter.id]["stream"]
+                    result[letter] = stream.getvalue()
+                    stream.close()
+        return result
+
+    def _render_word(self, letters):
+        """``{letter: {invoice: docx bytes}}``: one Word letter per invoice."""
+        return {letter: relance_docx.render_letter_docx(letter) for letter in letters}
+
+    def _attach_documents(self, letters, documents):
+        """Store each document on its payer; return ``{line_id: attachment}``."""
+        attachment_model = self.env["ir.attachment"]
+        vals_list, owners = [], []
+        for letter in letters:
+            if self.output == "word":
+                for invoice, raw in documents[letter].items():
+                    vals_list.append(letter._attachment_vals(raw, "docx", invoice))
+                    owners.append(letter.line_ids.filtered(lambda l, inv=invoice: l.move_id == inv))
+            else:
+                vals_list.append(letter._attachment_vals(documents[letter], "pdf"))
+                owners.append(letter.line_ids)
+        attachments = attachment_model.create(vals_list)
+        by_line = {}
+        for attachment, lines in zip(attachments, owners, strict=True):
+            for line in lines:
+                by_line[line.id] = attachment
+        for letter in letters:
+            letter.attachment_ids = attachments.filtered(
+                lambda a, p=letter.payer_id, c=letter.company_id: a.res_id == p.id
+                and a.company_id == c
+            )
+        return by_line
+
+    def _queue_emails(self, letters):
+        """One email per letter to the payer's reminder address, in Odoo's
+        mail queue (sent by its cron), logged in the payer's chatter."""
+        return self.env["mail.mail"].sudo().create([letter._prepare_mail_vals() for letter in letters])
+
+    def _download_action(self, letters, documents, skipped):
+        """The batch to print: one merged PDF, or the Word letter(s) (a zip
+        when there are several)."""
+        if self.output == "pdf":
+            writer = PdfFileWriter()
+            for letter in letters:
+                reader = PdfFileReader(io.BytesIO(documents[letter]), strict=False)
+                for page in range(reader.getNumPages()):
+                    writer.addPage(reader.getPage(page))
+            buffer = io.BytesIO()
+            writer.write(buffer)
+            raw, name, mimetype = buffer.getvalue(), self._batch_filename("pdf"), "application/pdf"
+        else:
+            files = [
+                (attachment.name, attachment.raw)
+                for letter in letters
+                for attachment in letter.attachment_ids
+            ]
+            if len(files) == 1:
+                return self._url_action(letters.attachment_ids[0])
+            buffer = io.BytesIO()
+            with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+                seen = set()
+                for name, content in files:
+                    unique = name
+                    counter = 1
+                    while unique in seen:
+                        counter += 1
+                        unique = name.replace(".docx", f" ({counter}).docx")
+                    seen.add(unique)
+                    archive.writestr(unique, content)
+            raw, name, mimetype = buffer.getvalue(), self._batch_filename("zip"), "application/zip"
+        batch = self.env["ir.attachment"].create(
+            {
+                "name": name,
+                "raw": raw,
+                "mimetype": mimetype,
+                "res_model": self._name,
+                "res_id": self.id,
+            }
+        )
+        return self._url_action(batch)
+
+    def _batch_filename(self, extension):
+        return self.env._(
+            "Reminders level %(level)s - %(date)s.%(extension)s",
+            level=self.level,
+            date=fields.Date.to_string(self.date),
+            extension=extension,
+        )
+
+    @api.model
+    def _url_action(self, attachment):
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content/{attachment.id}?download=true",
+            "target": "download",
+        }
+
+    def _notify_done(self, letters, skipped):
+        message = self.env._(
+            "%(count)s reminder email(s) queued for %(lines)s installment(s).",
+            count=len(letters),
+            lines=len(letters.line_ids),
+        )
+        if skipped:
+            message += " " + self.env._("%(count)s installment(s) skipped.", count=len(skipped))
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "title": self.env._("Reminders sent"),
+                "message": message,
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }

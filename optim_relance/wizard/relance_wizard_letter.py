@@ -1,0 +1,180 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.tools import format_amount, format_date, html2plaintext
+
+from ..models.account_move_line import level_field
+
+
+class RelanceWizardLetter(models.TransientModel):
+    """One letter of a batch: a payer, a company, a currency and its
+    installments. The PDF report is rendered on these records, and the email
+    and Word outputs read the same texts and table rows."""
+
+    _name = "relance.wizard.letter"
+    _description = "Reminder letter"
+    _order = "id"
+
+    wizard_id = fields.Many2one("relance.wizard", required=True, ondelete="cascade")
+    payer_id = fields.Many2one("res.partner", required=True)
+    company_id = fields.Many2one("res.company", required=True)
+    currency_id = fields.Many2one("res.currency", required=True)
+    line_ids = fields.Many2many("account.move.line", string="Installments")
+    level = fields.Integer(required=True)
+    date = fields.Date(required=True)
+    level_config_id = fields.Many2one("relance.level", compute="_compute_level_config_id")
+    lang = fields.Char(compute="_compute_lang")
+    title = fields.Char()
+    intro_html = fields.Html(sanitize=False)
+    closing_html = fields.Html(sanitize=False)
+    attachment_ids = fields.Many2many("ir.attachment")
+
+    @api.depends("level", "company_id")
+    def _compute_level_config_id(self):
+        level_model = self.env["relance.level"]
+        for letter in self:
+            letter.level_config_id = level_model._get_for(letter.level, letter.company_id)
+
+    @api.depends("payer_id.lang")
+    def _compute_lang(self):
+        """The payer's language when it is installed, else French."""
+        active = {code for code, _name in self.env["res.lang"].get_installed()}
+        fallback = "fr_FR" if "fr_FR" in active else self.env.lang
+        for letter in self:
+            lang = letter.payer_id.lang
+            letter.lang = lang if lang in active else fallback
+
+    # ------------------------------------------------------------------
+    # What the texts and the table show
+    # ------------------------------------------------------------------
+    @property
+    def deadline(self):
+        return self.date + timedelta(days=self.level_config_id.deadline_days or 0)
+
+    def _previous_level_date(self, level):
+        """Latest date of an earlier level over the letter's installments."""
+        dates = [d for d in self.line_ids.mapped(level_field(level)) if d]
+        return max(dates) if dates else False
+
+    def _total_residual(self):
+        return self.currency_id.round(sum(self.line_ids.mapped("amount_residual_currency")))
+
+    def _total_amount(self):
+        return self.currency_id.round(sum(self.line_ids.mapped("amount_currency")))
+
+    def _fmt_date(self, date):
+        return format_date(self.env, date, lang_code=self.lang) if date else ""
+
+    def _fmt_amount(self, amount):
+        return format_amount(self.env, amount, self.currency_id, lang_code=self.lang)
+
+    def _line_rows(self, lines=None):
+        """The table of installments, as display strings, for every output."""
+        self.ensure_one()
+        rows = []
+        for line in lines if lines is not None else self.line_ids:
+            maturity = line.date_maturity
+            days_late = max((self.date - maturity).days, 0) if maturity else 0
+            rows.append(
+                {
+                    "line": line,
+                    "invoice": line.move_id.name,
+                    "invoice_date": self._fmt_date(line.move_id.invoice_date),
+                    "date_maturity": self._fmt_date(maturity),
+                    "days_late": days_late,
+                    "amount": self._fmt_amount(line.amount_currency),
+                    "residual": self._fmt_amount(line.amount_residual_currency),
+                }
+            )
+        return rows
+
+    def _render_context(self):
+        """Variables of the level's texts and email (besides ``object``, the payer)."""
+        self.ensure_one()
+        return {
+            "company": self.company_id,
+            "lines": self.line_ids,
+            "level": self.level,
+            "reminder_date_text": self._fmt_date(self.date),
+            "deadline_text": self._fmt_date(self.deadline),
+            "total_residual": self._total_residual(),
+            "total_residual_text": self._fmt_amount(self._total_residual()),
+            "total_amount_text": self._fmt_amount(self._total_amount()),
+            "date_level_1": self._fmt_date(self._previous_level_date(1)),
+            "date_level_2": self._fmt_date(self._previous_level_date(2)),
+        }
+
+    def _render_texts(self):
+        """Render the level's title and texts once per letter, in its language."""
+        for letter in self:
+            config = letter.level_config_id.with_context(lang=letter.lang)
+            context = letter._render_context()
+            payer_id = letter.payer_id.id
+            letter.write(
+                {
+                    "title": config.name,
+                    "intro_html": config._render_field(
+                        "letter_intro", [payer_id], add_context=context
+                    )[payer_id],
+                    "closing_html": config._render_field(
+                        "letter_closing", [payer_id], add_context=context
+                    )[payer_id],
+                }
+            )
+        return self
+
+    def _plain_paragraphs(self, html):
+        """Paragraphs of a rendered text, for the Word letter."""
+        text = html2plaintext(html or "")
+        return [p.strip() for p in text.split("\n\n") if p.strip()]
+
+    # ------------------------------------------------------------------
+    # Attachments and email
+    # ------------------------------------------------------------------
+    def _document_name(self, extension, invoice=None):
+        self.ensure_one()
+        subject = invoice.name if invoice else self.payer_id.name
+        title = self.with_context(lang=self.lang).level_config_id.name or ""
+        name = f"{title} - {subject} - {fields.Date.to_string(self.date)}.{extension}"
+        return name.replace("/", "-")
+
+    def _attachment_vals(self, raw, extension, invoice=None):
+        self.ensure_one()
+        mimetypes = {
+            "pdf": "application/pdf",
+            "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        }
+        return {
+            "name": self._document_name(extension, invoice),
+            "raw": raw,
+            "mimetype": mimetypes[extension],
+            "res_model": "res.partner",
+            "res_id": self.payer_id.id,
+            "company_id": self.company_id.id,
+        }
+
+    def _prepare_mail_vals(self):
+        self.ensure_one()
+        template = self.level_config_id.mail_template_id
+        payer = self.payer_id
+        if not template:
+            template = self.env.ref(f"optim_relance.mail_template_relance_level_{self.level}")
+        template = template.with_context(lang=self.lang)
+        context = self._render_context()
+
+        def render(field):
+            return template._render_field(field, [payer.id], add_context=context)[payer.id]
+
+        return {
+            "subject": render("subject"),
+            "body_html": render("body_html"),
+            "email_from": render("email_from") or self.company_id.email_formatted,
+            "email_to": payer.reminder_email,
+            "model": "res.partner",
+            "res_id": payer.id,
+            "record_name": payer.display_name,
+            "message_type": "email_outgoing",
+            "attachment_ids": [fields.Command.set(self.attachment_ids.ids)],
+            "auto_delete": False,
+            "author_id": self.env.user.partner_id.id,
+        }
