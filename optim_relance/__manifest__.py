@@ -30,6 +30,4 @@
     "assets": {
         "web.assets_tests": ["optim_relance/static/tests/tours/*.js"],
     },
-    "installable": True,
-    "application": False,
 }

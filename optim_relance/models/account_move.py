@@ -44,7 +44,7 @@ class AccountMove(models.Model):
         """Latest date of each level over the invoice's installments; the level
         reached is the highest one of any installment."""
         for move in self:
-            installments = move.line_ids.filtered(lambda l: l.display_type == "payment_term")
+            installments = move.line_ids.filtered(lambda line: line.display_type == "payment_term")
             for level in REMINDER_LEVELS:
                 dates = [d for d in installments.mapped(level_field(level)) if d]
                 move[level_field(level)] = max(dates) if dates else False

@@ -103,9 +103,7 @@ class AccountMoveLine(models.Model):
     @api.depends("reminder_date_1", "reminder_date_2", "reminder_date_3")
     def _compute_reminder_level(self):
         for line in self:
-            line.reminder_level = next(
-                (lvl for lvl in (3, 2, 1) if line[level_field(lvl)]), 0
-            )
+            line.reminder_level = next((lvl for lvl in (3, 2, 1) if line[level_field(lvl)]), 0)
 
     @api.depends("date_maturity")
     @api.depends_context("tz")
@@ -294,9 +292,7 @@ class AccountMoveLine(models.Model):
         if level > 1:
             previous = self[level_field(level - 1)]
             if not previous:
-                return env._(
-                    "Level rule: no level %(previous)s reminder yet", previous=level - 1
-                )
+                return env._("Level rule: no level %(previous)s reminder yet", previous=level - 1)
             if previous > date:
                 return env._(
                     "Level rule: level %(previous)s reminder dated %(date)s is later",

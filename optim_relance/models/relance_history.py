@@ -45,9 +45,7 @@ class RelanceHistory(models.Model):
         "res.company", required=True, index=True, default=lambda self: self.env.company
     )
     currency_id = fields.Many2one(related="company_id.currency_id")
-    amount_residual = fields.Monetary(
-        string="Residual when reminded", currency_field="currency_id"
-    )
+    amount_residual = fields.Monetary(string="Residual when reminded", currency_field="currency_id")
     date_maturity = fields.Date(related="move_line_id.date_maturity", string="Due date")
     note = fields.Text()
 

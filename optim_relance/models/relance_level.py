@@ -76,9 +76,7 @@ class RelanceLevel(models.Model):
     @api.model
     def _get_for(self, level, company):
         """The texts of ``level`` for ``company``: its own, else the shared ones."""
-        candidates = self.search(
-            [("level", "=", level), ("company_id", "in", [company.id, False])]
-        )
+        candidates = self.search([("level", "=", level), ("company_id", "in", [company.id, False])])
         found = candidates.filtered("company_id")[:1] or candidates[:1]
         if not found:
             raise ValidationError(

@@ -21,9 +21,7 @@ class ResPartner(models.Model):
         help="Third party who pays this customer's invoices (tiers payeur). "
         "Proposed as payer on its new invoices.",
     )
-    reminder_currency_id = fields.Many2one(
-        "res.currency", compute="_compute_reminder_currency_id"
-    )
+    reminder_currency_id = fields.Many2one("res.currency", compute="_compute_reminder_currency_id")
     reminder_total_due = fields.Monetary(
         string="Total unpaid",
         compute="_compute_reminder_totals",
@@ -71,8 +69,10 @@ class ResPartner(models.Model):
             return {}
         line_model = self.env["account.move.line"]
         domain = expression.AND(
-            [domain,
-            [("reminder_payer_id", "in", ids), ("company_id", "in", self.env.companies.ids)]],
+            [
+                domain,
+                [("reminder_payer_id", "in", ids), ("company_id", "in", self.env.companies.ids)],
+            ],
         )
         return {
             payer.id: values

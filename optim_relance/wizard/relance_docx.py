@@ -17,8 +17,7 @@ def render_letter_docx(letter):
     result = {}
     env = letter.env
     template = letter.level_config_id.docx_template
-    for invoice in letter.line_ids.move_id:
-        lines = letter.line_ids.filtered(lambda line, inv=invoice: line.move_id == inv)
+    for invoice, lines in letter.line_ids.grouped("move_id").items():
         labels = _labels(env(context=dict(env.context, lang=letter.lang)))
         values = _template_values(letter, invoice, lines)
         if template:
@@ -29,18 +28,17 @@ def render_letter_docx(letter):
 
 
 def _labels(env):
-    _ = env._
     return {
-        "invoice": _("Invoice"),
-        "invoice_date": _("Invoice date"),
-        "date_maturity": _("Due date"),
-        "days_late": _("Days late"),
-        "amount": _("Amount"),
-        "residual": _("Residual"),
-        "total": _("Total"),
-        "subject": _("Subject"),
-        "invoice_subject": _("Invoice %(invoice)s"),
-        "place_date": _("%(city)s, %(date)s"),
+        "invoice": env._("Invoice"),
+        "invoice_date": env._("Invoice date"),
+        "date_maturity": env._("Due date"),
+        "days_late": env._("Days late"),
+        "amount": env._("Amount"),
+        "residual": env._("Residual"),
+        "total": env._("Total"),
+        "subject": env._("Subject"),
+        "invoice_subject": env._("Invoice %(invoice)s"),
+        "place_date": env._("%(city)s, %(date)s"),
     }
 
 

@@ -41,9 +41,7 @@ class RelanceWizard(models.TransientModel):
         default=lambda self: "selected" if self.env.context.get("active_ids") else "all",
     )
     output = fields.Selection(OUTPUTS, required=True, default="pdf")
-    date = fields.Date(
-        string="Reminder date", required=True, default=fields.Date.context_today
-    )
+    date = fields.Date(string="Reminder date", required=True, default=fields.Date.context_today)
     selected_line_ids = fields.Many2many(
         "account.move.line",
         string="Selected installments",
@@ -94,9 +92,7 @@ class RelanceWizard(models.TransientModel):
         matching the list's search (open ones), not only the loaded page."""
         line_model = self.env["account.move.line"]
         if self.scope == "all":
-            domain = expression.AND(
-                [self._get_list_domain(), line_model._relance_open_domain()]
-            )
+            domain = expression.AND([self._get_list_domain(), line_model._relance_open_domain()])
         else:
             if not self.selected_line_ids:
                 return line_model
@@ -135,7 +131,10 @@ class RelanceWizard(models.TransientModel):
             else:
                 grouped[self._letter_key(line)] |= line
         letters = sorted(
-            ((payer, company, currency, group) for (payer, company, currency), group in grouped.items()),
+            (
+                (payer, company, currency, group)
+                for (payer, company, currency), group in grouped.items()
+            ),
             key=lambda letter: (letter[0].display_name or "", letter[1].id, letter[2].id),
         )
         return letters, skipped
@@ -145,7 +144,12 @@ class RelanceWizard(models.TransientModel):
         for wizard in self:
             if wizard.level not in (1, 2, 3) or not wizard.date:
                 wizard.update(
-                    {"preview_html": False, "letter_count": 0, "included_count": 0, "skipped_count": 0}
+                    {
+                        "preview_html": False,
+                        "letter_count": 0,
+                        "included_count": 0,
+                        "skipped_count": 0,
+                    }
                 )
                 continue
             letters, skipped = wizard._prepare_batch()
@@ -188,7 +192,9 @@ class RelanceWizard(models.TransientModel):
         else:
             documents = self._render_pdf(records)
         attachment_by_line = self._attach_documents(records, documents)
-        all_lines._relance_record(self.level, self.date, self.output, attachments=attachment_by_line)
+        all_lines._relance_record(
+            self.level, self.date, self.output, attachments=attachment_by_line
+        )
         if self.output == "email":
             self._queue_emails(records)
             return self._notify_done(records, skipped)
@@ -242,9 +248,11 @@ class RelanceWizard(models.TransientModel):
                     stream = streams.get(letter.id, {}).get("stream")
                     if stream is None:
                         # wkhtmltopdf could not be split (no outline): render alone.
-                        stream = report_model.with_company(company)._render_qweb_pdf_prepare_streams(
-                            report_ref, None, res_ids=letter.ids
-                        )[letter.id]["stream"]
+                        stream = report_model.with_company(
+                            company
+                        )._render_qweb_pdf_prepare_streams(report_ref, None, res_ids=letter.ids)[
+                            letter.id
+                        ]["stream"]
                     result[letter] = stream.getvalue()
                     stream.close()
         return result
@@ -259,9 +267,10 @@ class RelanceWizard(models.TransientModel):
         vals_list, owners = [], []
         for letter in letters:
             if self.output == "word":
+                lines_by_invoice = letter.line_ids.grouped("move_id")
                 for invoice, raw in documents[letter].items():
                     vals_list.append(letter._attachment_vals(raw, "docx", invoice))
-                    owners.append(letter.line_ids.filtered(lambda l, inv=invoice: l.move_id == inv))
+                    owners.append(lines_by_invoice[invoice])
             else:
                 vals_list.append(letter._attachment_vals(documents[letter], "pdf"))
                 owners.append(letter.line_ids)
@@ -272,15 +281,18 @@ class RelanceWizard(models.TransientModel):
                 by_line[line.id] = attachment
         for letter in letters:
             letter.attachment_ids = attachments.filtered(
-                lambda a, p=letter.payer_id, c=letter.company_id: a.res_id == p.id
-                and a.company_id == c
+                lambda a, p=letter.payer_id, c=letter.company_id: (
+                    a.res_id == p.id and a.company_id == c
+                )
             )
         return by_line
 
     def _queue_emails(self, letters):
         """One email per letter to the payer's reminder address, in Odoo's
         mail queue (sent by its cron), logged in the payer's chatter."""
-        return self.env["mail.mail"].sudo().create([letter._prepare_mail_vals() for letter in letters])
+        return (
+            self.env["mail.mail"].sudo().create([letter._prepare_mail_vals() for letter in letters])
+        )
 
     def _download_action(self, letters, documents, skipped):
         """The batch to print: one merged PDF, or the Word letter(s) (a zip
