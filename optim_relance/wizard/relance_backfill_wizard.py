@@ -1,5 +1,4 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
 
 
 class RelanceBackfillWizard(models.TransientModel):
@@ -21,15 +20,11 @@ class RelanceBackfillWizard(models.TransientModel):
     @api.model
     def default_get(self, fields_list):
         values = super().default_get(fields_list)
-        context = self.env.context
-        if context.get("active_model") != "account.move.line" or not context.get("active_ids"):
+        lines = self._active_lines()
+        if not lines:
             return values
-        lines = self.env["account.move.line"].browse(context["active_ids"])
         if "line_ids" in fields_list and not values.get("line_ids"):
             values["line_ids"] = [fields.Command.set(lines.ids)]
-        if "level" in fields_list:
-            # Propose the level that comes next for the selection.
-            values["level"] = min(max(lines.mapped("reminder_level") or [0]) + 1, 3)
         return values
 
     @api.depends("line_ids")
@@ -39,7 +34,5 @@ class RelanceBackfillWizard(models.TransientModel):
 
     def action_confirm(self):
         self.ensure_one()
-        if self.level not in (1, 2, 3):
-            raise UserError(self.env._("The reminder level must be 1, 2 or 3."))
         self.line_ids._relance_record(self.level, self.date, "manual", note=self.note)
         return {"type": "ir.actions.act_window_close"}

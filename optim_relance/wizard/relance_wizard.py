@@ -16,6 +16,10 @@ from . import relance_docx
 # small enough to keep its memory bounded on big batches.
 PDF_CHUNK = 200
 
+# The preview shows the first letters and skipped lines; its counts cover all.
+PREVIEW_LETTERS = 50
+PREVIEW_SKIPPED = 100
+
 OUTPUTS = [
     ("email", "Send by email"),
     ("pdf", "Print PDF"),
@@ -58,21 +62,13 @@ class RelanceWizard(models.TransientModel):
 
     @api.model
     def _default_selected_line_ids(self):
-        context = self.env.context
-        if context.get("active_model") == "account.move.line":
-            return [fields.Command.set(context.get("active_ids") or [])]
-        return []
+        return [fields.Command.set(self._active_lines().ids)]
 
     @api.constrains("date")
     def _check_date(self):
         today = fields.Date.context_today(self)
         if any(wizard.date > today for wizard in self):
             raise ValidationError(self.env._("The reminder date cannot be in the future."))
-
-    @api.constrains("level")
-    def _check_level(self):
-        if any(wizard.level not in (1, 2, 3) for wizard in self):
-            raise ValidationError(self.env._("The reminder level must be 1, 2 or 3."))
 
     # ------------------------------------------------------------------
     # Selection, rules and grouping: shared by the preview and the confirm
@@ -162,6 +158,8 @@ class RelanceWizard(models.TransientModel):
                     "letters": letters,
                     "skipped": skipped,
                     "wizard": wizard,
+                    "max_letters": PREVIEW_LETTERS,
+                    "max_skipped": PREVIEW_SKIPPED,
                     "format_amount": lambda amount, currency: format_amount(
                         self.env, amount, currency
                     ),
@@ -177,8 +175,6 @@ class RelanceWizard(models.TransientModel):
         transaction: any failure leaves no date, history, attachment or
         queued email behind."""
         self.ensure_one()
-        self._check_date()
-        self._check_level()
         letters, skipped = self._prepare_batch()
         if not letters:
             raise UserError(self._nothing_to_do_message(skipped))
