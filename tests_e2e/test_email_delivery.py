@@ -1,0 +1,591 @@
+"""Optim'Relance end to end, outside Odoo's test mode.
+
+One fresh database (no demo data), one real Odoo server and one real SMTP
+server on loopback for the whole class. Everything goes through Odoo's public
+API (XML-RPC, HTTP), as an integration or a browser would:
+
+* level 1 reminders by email, from the wizard to the SMTP server, with the
+  PDF letter attached (read back with pdftotext);
+* two users confirming the same reminders at the same time;
+* the PDF batch downloaded over HTTP, and refused to whoever may not see it.
+"""
+
+import html
+import os
+import re
+import shutil
+import sys
+import tempfile
+import threading
+import unittest
+import xmlrpc.client
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from . import harness
+
+COMPANY_NAME = "Relance E2E Industries"
+COMPANY_EMAIL = "credit-control@relance-e2e.example.com"
+OTHER_COMPANY_NAME = "Relance E2E Other Company"
+ADMIN = ("admin", "admin")
+ACCOUNTANT = ("relance_e2e_accountant", "E2e-accountant-pass-1")
+ACCOUNTANT_2 = ("relance_e2e_accountant2", "E2e-accountant-pass-2")
+OTHER_ACCOUNTANT = ("relance_e2e_other_company", "E2e-other-company-pass-3")
+
+INVOICE_NAME_RE = re.compile(r"\b[A-Z]{2,}/\d{4}/\d{3,}\b")
+
+
+@dataclass
+class Payer:
+    id: int
+    name: str
+    reminder_email: str | None
+    lines: list = field(default_factory=list)  # installments, as read over RPC
+    invoice_names: set = field(default_factory=set)
+
+    @property
+    def line_ids(self):
+        return [line["id"] for line in self.lines]
+
+    @property
+    def total_residual(self):
+        return round(sum(line["amount_residual"] for line in self.lines), 2)
+
+
+class TestRelanceEndToEnd(unittest.TestCase):
+    maxDiff = None
+    _failed = False
+
+    # ------------------------------------------------------------------
+    # Environment: database, SMTP sink, Odoo server, base data
+    # ------------------------------------------------------------------
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.tmp = tempfile.mkdtemp(prefix="optim_relance_e2e_")
+        cls.log_path = os.path.join(cls.tmp, "odoo.log")
+        cls.addClassCleanup(cls._remove_tmp)
+        try:
+            harness.check_prerequisites()
+            cls.db = harness.unique_db_name()
+            cls.addClassCleanup(harness.drop_database, cls.db)
+            harness.install_database(cls.db, cls.tmp, cls.log_path)
+
+            cls.sink = harness.SmtpSink()
+            cls.smtp = harness.start_smtp(cls.sink)
+            cls.addClassCleanup(cls.smtp.stop)
+
+            cls.server = harness.OdooServer(cls.db, cls.tmp, cls.log_path)
+            cls.addClassCleanup(cls.server.stop)
+            cls.server.start()
+            cls.url = cls.server.url
+            cls._setup_data()
+        except BaseException:
+            cls._failed = True
+            harness.print_log_tail(cls.log_path, "setUpClass failed")
+            raise
+
+    @classmethod
+    def _remove_tmp(cls):
+        if cls._failed:
+            sys.stderr.write(f"\n[e2e] kept {cls.tmp} (Odoo log: {cls.log_path})\n")
+        else:
+            shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def run(self, result=None):
+        before = len(result.failures) + len(result.errors) if result else 0
+        outcome = super().run(result)
+        if result and len(result.failures) + len(result.errors) > before:
+            type(self)._failed = True
+            harness.print_log_tail(self.log_path, f"{self.id()} failed")
+        return outcome
+
+    @classmethod
+    def rpc(cls, credentials):
+        return harness.Rpc(cls.url, cls.db, *credentials)
+
+    @classmethod
+    def _setup_data(cls):
+        admin = cls.admin = cls.rpc(ADMIN)
+        admin(
+            "ir.mail_server",
+            "create",
+            {
+                "name": "E2E loopback SMTP",
+                "smtp_host": cls.smtp.hostname,
+                "smtp_port": cls.smtp.port,
+                "smtp_encryption": "none",
+                "sequence": 1,
+            },
+        )
+        for key, value in (
+            ("web.base.url", cls.url),
+            ("web.base.url.freeze", "True"),
+            ("report.url", cls.url),
+        ):
+            admin("ir.config_parameter", "set_param", key, value)
+
+        company_id = admin("res.users", "read", [admin.uid], fields=["company_id"])[0][
+            "company_id"
+        ][0]
+        admin(
+            "res.company",
+            "write",
+            [company_id],
+            {"name": COMPANY_NAME, "email": COMPANY_EMAIL, "city": "Lyon"},
+        )
+        cls.company_id = company_id
+        company = admin(
+            "res.company", "read", [company_id], fields=["currency_id", "account_sale_tax_id"]
+        )[0]
+        cls.sale_tax_ids = (
+            [company["account_sale_tax_id"][0]] if company["account_sale_tax_id"] else []
+        )
+        cls.currency = admin(
+            "res.currency",
+            "read",
+            [company["currency_id"][0]],
+            fields=["name", "symbol", "position", "decimal_places"],
+        )[0]
+        cls.lang = admin(
+            "res.lang",
+            "search_read",
+            [("code", "=", "en_US")],
+            fields=["decimal_point", "thousands_sep", "grouping", "date_format"],
+        )[0]
+
+        group_user = admin.ref("base.group_user")
+        group_invoice = admin.ref("account.group_account_invoice")
+        cls.other_company_id = admin("res.company", "create", {"name": OTHER_COMPANY_NAME})
+        for (login, password), company in (
+            (ACCOUNTANT, company_id),
+            (ACCOUNTANT_2, company_id),
+            (OTHER_ACCOUNTANT, cls.other_company_id),
+        ):
+            admin(
+                "res.users",
+                "create",
+                {
+                    "name": login.replace("_", " ").title(),
+                    "login": login,
+                    "password": password,
+                    "email": f"{login}@relance-e2e.example.com",
+                    "company_id": company,
+                    "company_ids": [(6, 0, [company])],
+                    # Invoicing only: no "Contact Creation" right.
+                    "groups_id": [(6, 0, [group_user, group_invoice])],
+                },
+            )
+        cls.accountant = cls.rpc(ACCOUNTANT)
+        cls.all_invoice_names = set()
+
+    # ------------------------------------------------------------------
+    # Data helpers
+    # ------------------------------------------------------------------
+    def create_payers(self, specs):
+        """``specs``: ``(name, reminder_email or None, [amounts])``. Each
+        amount is a posted customer invoice dated 40 days ago or earlier and
+        due on that date (so at least 40 days late). The first invoice of each
+        payer carries the company's default sales tax, the others none: the
+        expected amounts are the ones read back from the server."""
+        admin = self.admin
+        today = date.today()
+        payers, vals_list = [], []
+        for name, reminder_email, amounts in specs:
+            slug = re.sub(r"\W+", ".", name.lower())
+            partner_id = admin(
+                "res.partner",
+                "create",
+                {
+                    "name": name,
+                    "lang": "en_US",
+                    "email": f"{slug}@contact.example.com",
+                    "reminder_email": reminder_email or False,
+                    "street": "1 Test Street",
+                    "city": "Springfield",
+                },
+            )
+            payers.append(Payer(partner_id, name, reminder_email))
+            for index, amount in enumerate(amounts):
+                line = {
+                    "name": f"E2E service {index + 1}",
+                    "quantity": 1,
+                    "price_unit": amount,
+                    "tax_ids": [(6, 0, [] if index else self.sale_tax_ids)],
+                }
+                invoice_date = (today - timedelta(days=40 + 15 * index)).isoformat()
+                vals_list.append(
+                    {
+                        "move_type": "out_invoice",
+                        "partner_id": partner_id,
+                        "invoice_date": invoice_date,
+                        "invoice_date_due": invoice_date,
+                        "invoice_line_ids": [(0, 0, line)],
+                    }
+                )
+        move_ids = admin("account.move", "create", vals_list)
+        admin("account.move", "action_post", move_ids)
+        lines = admin(
+            "account.move.line",
+            "search_read",
+            [("move_id", "in", move_ids), ("display_type", "=", "payment_term")],
+            fields=["move_id", "amount_residual", "reminder_payer_id", "date_maturity", "date"],
+            order="id",
+        )
+        moves = admin("account.move", "read", move_ids, fields=["name", "state"])
+        self.assertEqual({m["state"] for m in moves}, {"posted"})
+        name_by_id = {m["id"]: m["name"] for m in moves}
+        names = set(name_by_id.values())
+        by_id = {payer.id: payer for payer in payers}
+        for line in lines:
+            payer = by_id[line["reminder_payer_id"][0]]
+            line["move_name"] = name_by_id[line["move_id"][0]]
+            payer.lines.append(line)
+            payer.invoice_names.add(line["move_name"])
+        self.assertEqual(names, set().union(*(p.invoice_names for p in payers)))
+        for payer in payers:
+            self.assertTrue(payer.lines, f"no installment for {payer.name}")
+        type(self).all_invoice_names |= names
+        return payers
+
+    @staticmethod
+    def open_domain(payers):
+        """``account.move.line._relance_open_domain()`` (private, so not
+        callable over RPC), restricted to this test's payers."""
+        return [
+            ("display_type", "=", "payment_term"),
+            ("parent_state", "=", "posted"),
+            ("account_type", "=", "asset_receivable"),
+            ("move_id.move_type", "=", "out_invoice"),
+            ("reconciled", "=", False),
+            ("amount_residual", "!=", 0),
+            ("move_id.payment_state", "not in", ["in_payment", "paid", "reversed"]),
+            ("reminder_payer_id", "in", [p.id for p in payers]),
+        ]
+
+    def search_open_installments(self, rpc, payers):
+        ids = rpc("account.move.line", "search", self.open_domain(payers), order="id")
+        expected = sorted(i for p in payers for i in p.line_ids)
+        self.assertEqual(sorted(ids), expected, "open installments as seen by the accountant")
+        return ids
+
+    def new_wizard(self, rpc, line_ids, output):
+        context = {"active_model": "account.move.line", "active_ids": line_ids}
+        wizard_id = rpc(
+            "relance.wizard",
+            "create",
+            {"level": 1, "output": output, "scope": "selected"},
+            context=context,
+        )
+        return wizard_id, context
+
+    def run_mail_queue(self):
+        """What Odoo's mail cron does, now: ``mail.mail.process_email_queue``
+        (called directly over XML-RPC it returns None, which XML-RPC cannot
+        marshal, although the mails are sent)."""
+        cron_id = self.admin.ref("mail.ir_cron_mail_scheduler_action")
+        self.assertTrue(self.admin("ir.cron", "method_direct_trigger", [cron_id]))
+
+    def fmt(self, amount):
+        return harness.format_amount(amount, self.currency, self.lang)
+
+    def fmt_date(self, value):
+        if isinstance(value, str):
+            value = date.fromisoformat(value)
+        return value.strftime(self.lang["date_format"])
+
+    def histories(self, line_ids):
+        return self.admin(
+            "relance.history",
+            "search_read",
+            [("move_line_id", "in", line_ids)],
+            fields=[
+                "move_line_id",
+                "move_id",
+                "partner_id",
+                "level",
+                "date",
+                "channel",
+                "attachment_id",
+                "amount_residual",
+                "user_id",
+            ],
+        )
+
+    def reminder_dates(self, line_ids):
+        rows = self.admin(
+            "account.move.line",
+            "read",
+            line_ids,
+            fields=["reminder_date_1", "reminder_date_2", "reminder_level"],
+        )
+        return {row["id"]: row for row in rows}
+
+    def assert_letter_text(self, text, payer, reminder_date, context):
+        """The letter of ``payer`` (one page): company header, payer,
+        exactly its invoices with their residuals, the total, page footer."""
+        flat = harness.squash(text)
+        self.assertIn(COMPANY_NAME, flat, f"{context}: company header")
+        self.assertIn(payer.name, flat, f"{context}: payer address")
+        self.assertIn("Payment reminder", flat, f"{context}: level 1 title")
+        self.assertEqual(
+            set(INVOICE_NAME_RE.findall(text)),
+            payer.invoice_names,
+            f"{context}: the letter lists exactly the payer's invoices",
+        )
+        others = self.all_invoice_names - payer.invoice_names
+        self.assertFalse({n for n in others if n in text}, f"{context}: other payers' invoices")
+        rows = text.splitlines()
+        for line in payer.lines:
+            row = next((r for r in rows if line["move_name"] in r), "")
+            due = date.fromisoformat(line["date_maturity"])
+            days_late = (date.fromisoformat(reminder_date) - due).days
+            self.assertGreaterEqual(days_late, 40)
+            self.assertEqual(
+                harness.squash(row).split(" ")[:4],
+                [
+                    line["move_name"],
+                    self.fmt_date(line["date"]),
+                    self.fmt_date(due),
+                    str(days_late),
+                ],
+                f"{context}: invoice, invoice date, due date, days late in {row!r}",
+            )
+            self.assertTrue(
+                harness.squash(row).endswith(self.fmt(line["amount_residual"])),
+                f"{context}: residual of {line['move_name']} in {row!r}",
+            )
+        total_rows = [harness.squash(r) for r in rows if re.match(r"\s*Total\b", r)]
+        self.assertEqual(len(total_rows), 1, f"{context}: one Total row in {total_rows}")
+        expected_total = self.fmt(payer.total_residual)
+        self.assertTrue(
+            total_rows[0].endswith(expected_total),
+            f"{context}: total residual {expected_total!r} in {total_rows[0]!r}",
+        )
+        self.assertRegex(flat, r"Page:? 1 / 1\b", f"{context}: page footer")
+
+    # ------------------------------------------------------------------
+    # 1. Email: wizard -> mail queue -> SMTP, PDF attached
+    # ------------------------------------------------------------------
+    def test_01_level1_email_reaches_smtp_with_pdf(self):
+        alpha, beta, gamma = self.create_payers(
+            [
+                ("E2E Mail Alpha Gardening", "alpha.billing@alpha-e2e.example.com", [1234.56, 250]),
+                ("E2E Mail Beta Bakery", "beta.accounts@beta-e2e.example.com", [980, 45.5, 3100]),
+                ("E2E Mail Gamma Garage", None, [700]),
+            ]
+        )
+        with_email = [alpha, beta]
+        accountant = self.accountant
+        line_ids = self.search_open_installments(accountant, [alpha, beta, gamma])
+
+        wizard_id, context = self.new_wizard(accountant, line_ids, "email")
+        wizard = accountant(
+            "relance.wizard",
+            "read",
+            [wizard_id],
+            fields=["date", "letter_count", "included_count", "skipped_count"],
+            context=context,
+        )[0]
+        self.assertEqual(
+            (wizard["letter_count"], wizard["included_count"], wizard["skipped_count"]),
+            (2, len(alpha.lines) + len(beta.lines), len(gamma.lines)),
+            "preview of the batch",
+        )
+        action = accountant("relance.wizard", "action_confirm", [wizard_id], context=context)
+        self.assertEqual(action.get("type"), "ir.actions.client", action)
+        self.assertIn("2 reminder email(s) queued", action["params"]["message"])
+
+        mail_domain = [
+            ("model", "=", "res.partner"),
+            ("res_id", "in", [alpha.id, beta.id, gamma.id]),
+        ]
+        queued = self.admin("mail.mail", "search_read", mail_domain, fields=["state", "email_to"])
+        self.assertEqual(
+            sorted((m["state"], m["email_to"]) for m in queued),
+            sorted(("outgoing", p.reminder_email) for p in with_email),
+            "queued emails",
+        )
+
+        since = len(self.sink.messages)
+        self.run_mail_queue()
+        received = self.sink.wait_for(len(with_email), since=since)
+        # Anything else arriving shortly after would be a duplicate.
+        received = self.sink.wait_for(len(with_email) + 1, since=since, timeout=2)
+
+        sent = self.admin(
+            "mail.mail", "search_read", mail_domain, fields=["state", "failure_reason"]
+        )
+        self.assertEqual({(m["state"], m["failure_reason"] or "") for m in sent}, {("sent", "")})
+
+        by_recipient = {}
+        for mail in received:
+            for address in mail.to_addresses:
+                by_recipient.setdefault(address, []).append(mail)
+        self.assertEqual(
+            sorted(by_recipient),
+            sorted(p.reminder_email for p in with_email),
+            "one email per payer with a reminder email, none for the others",
+        )
+        self.assertEqual(len(received), len(with_email))
+        self.assertNotIn("e2e.mail.gamma.garage@contact.example.com", by_recipient)
+
+        subject = f"{COMPANY_NAME} \N{EN DASH} payment reminder"
+        for payer in with_email:
+            (mail,) = by_recipient[payer.reminder_email]
+            context_msg = f"email to {payer.name}"
+            self.assertEqual(mail.rcpt_tos, [payer.reminder_email], context_msg)
+            self.assertEqual(mail.subject, subject, context_msg)
+            self.assertIn(COMPANY_EMAIL, str(mail.message["From"]), context_msg)
+            body = harness.squash(html.unescape(re.sub(r"<[^>]+>", " ", mail.html_body())))
+            self.assertIn(self.fmt(payer.total_residual), body, f"{context_msg}: body total")
+            pdfs = mail.pdf_attachments()
+            self.assertEqual(len(pdfs), 1, f"{context_msg}: one PDF attached")
+            filename, raw = pdfs[0]
+            self.assertTrue(raw.startswith(b"%PDF"), context_msg)
+            self.assertIn(payer.name, filename, context_msg)
+            self.assert_letter_text(harness.pdf_to_text(raw), payer, wizard["date"], context_msg)
+
+        # History: one level 1 email record per installment reminded, with
+        # the document; nothing at all on the skipped payer's installments.
+        all_ids = [i for p in (alpha, beta, gamma) for i in p.line_ids]
+        histories = self.histories(all_ids)
+        reminded = {i for p in with_email for i in p.line_ids}
+        self.assertEqual(
+            sorted(h["move_line_id"][0] for h in histories),
+            sorted(reminded),
+            "one history per installment reminded",
+        )
+        for history in histories:
+            self.assertEqual((history["level"], history["channel"]), (1, "email"))
+            self.assertTrue(history["attachment_id"], history)
+            self.assertEqual(history["date"], wizard["date"])
+            self.assertEqual(history["user_id"][0], accountant.uid)
+        attachments = {h["attachment_id"][0] for h in histories}
+        self.assertEqual(len(attachments), len(with_email), "one document per payer")
+        dates = self.reminder_dates(all_ids)
+        for line_id in all_ids:
+            expected = wizard["date"] if line_id in reminded else False
+            self.assertEqual(dates[line_id]["reminder_date_1"], expected, f"line {line_id}")
+
+    # ------------------------------------------------------------------
+    # 2. Two users confirm the same reminders at the same time
+    # ------------------------------------------------------------------
+    def test_02_concurrent_confirmations_record_level_once(self):
+        payers = self.create_payers(
+            [
+                ("E2E Race Delta Logistics", None, [500, 600, 650]),
+                ("E2E Race Epsilon Foods", None, [800]),
+            ]
+        )
+        line_ids = self.search_open_installments(self.accountant, payers)
+        barrier = threading.Barrier(2, timeout=60)
+        outcomes = {}
+
+        def confirm(name, credentials):
+            try:
+                rpc = self.rpc(credentials)  # its own connection
+                wizard_id, context = self.new_wizard(rpc, line_ids, "pdf")
+                barrier.wait()
+                outcomes[name] = (
+                    "ok",
+                    rpc("relance.wizard", "action_confirm", [wizard_id], context=context),
+                    rpc.uid,
+                )
+            except xmlrpc.client.Fault as fault:
+                outcomes[name] = ("fault", fault.faultString, None)
+            except Exception as exc:  # reported below, never swallowed
+                outcomes[name] = ("error", repr(exc), None)
+
+        threads = [
+            threading.Thread(target=confirm, args=(name, credentials), daemon=True)
+            for name, credentials in (("first", ACCOUNTANT), ("second", ACCOUNTANT_2))
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=2 * harness.RPC_TIMEOUT)
+            self.assertFalse(thread.is_alive(), "a confirmation never returned")
+
+        summary = {name: (kind, str(value)[:300]) for name, (kind, value, _uid) in outcomes.items()}
+        self.assertFalse([o for o in outcomes.values() if o[0] == "error"], summary)
+        winners = [o for o in outcomes.values() if o[0] == "ok"]
+        self.assertEqual(len(winners), 1, f"exactly one confirmation succeeds: {summary}")
+        _kind, action, winner_uid = winners[0]
+        self.assertEqual(action.get("type"), "ir.actions.act_url", action)
+        for kind, value, _uid in outcomes.values():
+            if kind == "fault":
+                self.assertRegex(
+                    value,
+                    r"Nothing to send|could not serialize|concurrent update",
+                    "the loser fails cleanly",
+                )
+
+        histories = self.histories(line_ids)
+        self.assertEqual(
+            sorted(h["move_line_id"][0] for h in histories),
+            sorted(line_ids),
+            "exactly one history per installment",
+        )
+        self.assertEqual({(h["level"], h["channel"]) for h in histories}, {(1, "pdf")})
+        self.assertEqual({h["user_id"][0] for h in histories}, {winner_uid})
+        dates = self.reminder_dates(line_ids)
+        self.assertEqual({d["reminder_level"] for d in dates.values()}, {1})
+
+    # ------------------------------------------------------------------
+    # 3. The PDF batch, downloaded over HTTP
+    # ------------------------------------------------------------------
+    def test_03_pdf_batch_download_over_http(self):
+        zeta, eta = self.create_payers(
+            [
+                ("E2E Print Zeta Studio", "zeta@zeta-e2e.example.com", [1500]),
+                ("E2E Print Eta Electric", None, [2750.25, 99.99]),
+            ]
+        )
+        line_ids = self.search_open_installments(self.accountant, [zeta, eta])
+        wizard_id, context = self.new_wizard(self.accountant, line_ids, "pdf")
+        reminder_date = self.accountant(
+            "relance.wizard", "read", [wizard_id], fields=["date"], context=context
+        )[0]["date"]
+        action = self.accountant("relance.wizard", "action_confirm", [wizard_id], context=context)
+        self.assertEqual(action.get("type"), "ir.actions.act_url", action)
+        url = action["url"]
+        self.assertRegex(url, r"^/web/content/\d+\?download=true$")
+
+        web = harness.WebSession(self.url)
+        web.authenticate(self.db, *ACCOUNTANT)
+        response = web.request(url)
+        self.assertEqual(response.status, 200, response.body[:300])
+        self.assertTrue(
+            response.headers.get("Content-Type", "").startswith("application/pdf"),
+            response.headers,
+        )
+        self.assertIn("attachment", response.headers.get("Content-Disposition", ""))
+        self.assertTrue(response.body.startswith(b"%PDF"))
+        text = harness.pdf_to_text(response.body)
+        pages = text.split("\f")
+        pages = [page for page in pages if page.strip()]
+        self.assertEqual(len(pages), 2, "one page per payer, in payer order")
+        for page, payer in zip(pages, sorted([zeta, eta], key=lambda p: p.name), strict=True):
+            self.assert_letter_text(page, payer, reminder_date, f"batch page of {payer.name}")
+
+        # No PDF for an anonymous visitor...
+        anonymous = harness.WebSession(self.url).request(url)
+        self.assert_no_pdf(anonymous, "anonymous visitor")
+        if anonymous.status in (301, 302, 303, 307, 308):
+            self.assertIn("/web/login", anonymous.headers.get("Location", ""))
+        # ... nor for an invoicing user of another company.
+        other = harness.WebSession(self.url)
+        other.authenticate(self.db, *OTHER_ACCOUNTANT)
+        self.assert_no_pdf(other.request(url), "invoicing user of another company")
+
+    def assert_no_pdf(self, response, who):
+        self.assertIn(response.status, (301, 302, 303, 307, 308, 403, 404), f"{who}: status")
+        self.assertFalse(response.body.startswith(b"%PDF"), f"{who} got the PDF")
+        self.assertFalse(
+            response.headers.get("Content-Type", "").startswith("application/pdf"), who
+        )
+
+
+if __name__ == "__main__":
+    unittest.main()
