@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import SQL
 
 CHANNELS = [
     ("email", "Email"),
@@ -66,6 +67,23 @@ class RelanceHistory(models.Model):
     def _check_level(self):
         if any(record.level not in (1, 2, 3) for record in self):
             raise ValidationError(self.env._("The reminder level must be 1, 2 or 3."))
+
+    def _link_attachments(self, attachment_by_history):
+        """Set the document of many history records in one query (a write per
+        distinct attachment would make one query per letter)."""
+        if not attachment_by_history:
+            return
+        self.env.cr.execute(
+            SQL(
+                "UPDATE relance_history h SET attachment_id = v.attachment_id"
+                " FROM (VALUES %s) AS v(id, attachment_id) WHERE h.id = v.id",
+                SQL(", ").join(
+                    SQL("(%s, %s)", history_id, attachment_id)
+                    for history_id, attachment_id in attachment_by_history.items()
+                ),
+            )
+        )
+        self.browse(attachment_by_history).invalidate_recordset(["attachment_id"])
 
     def action_open_document(self):
         self.ensure_one()

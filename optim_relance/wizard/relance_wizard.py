@@ -187,14 +187,12 @@ class RelanceWizard(models.TransientModel):
             documents = self._render_word(records)
         else:
             documents = self._render_pdf(records)
-        attachment_by_line = self._attach_documents(records, documents)
-        all_lines._relance_record(
-            self.level, self.date, self.output, attachments=attachment_by_line
-        )
+        histories = all_lines._relance_record(self.level, self.date, self.output)
+        attachments = self._attach_documents(records, documents, histories)
         if self.output == "email":
-            self._queue_emails(records)
+            self._queue_emails(records, attachments)
             return self._notify_done(records, skipped)
-        return self._download_action(records, documents, skipped)
+        return self._download_action(records, documents, attachments)
 
     def _nothing_to_do_message(self, skipped):
         if not skipped:
@@ -257,40 +255,55 @@ class RelanceWizard(models.TransientModel):
         """``{letter: {invoice: docx bytes}}``: one Word letter per invoice."""
         return {letter: relance_docx.render_letter_docx(letter) for letter in letters}
 
-    def _attach_documents(self, letters, documents):
-        """Store each document on its payer; return ``{line_id: attachment}``."""
-        attachment_model = self.env["ir.attachment"]
-        vals_list, owners = [], []
+    def _attach_documents(self, letters, documents, histories):
+        """Store each document with the history of the installments it covers.
+
+        The documents belong to the reminder history, not to the contact:
+        contacts are shared between companies, the history is not (record
+        rule), so another company never reads these letters. They are created
+        with elevated rights because invoicing users may neither edit the
+        history nor contacts; what they contain was read with the user's rights.
+
+        :return: ``{letter: ir.attachment}`` (several Word files per letter)
+        """
+        history_by_line = {history.move_line_id.id: history for history in histories}
+        vals_list, owners, owner_letters = [], [], []
         for letter in letters:
             if self.output == "word":
                 lines_by_invoice = letter.line_ids.grouped("move_id")
                 for invoice, raw in documents[letter].items():
                     vals_list.append(letter._attachment_vals(raw, "docx", invoice))
                     owners.append(lines_by_invoice[invoice])
+                    owner_letters.append(letter)
             else:
                 vals_list.append(letter._attachment_vals(documents[letter], "pdf"))
                 owners.append(letter.line_ids)
-        attachments = attachment_model.create(vals_list)
-        by_line = {}
-        for attachment, lines in zip(attachments, owners, strict=True):
-            for line in lines:
-                by_line[line.id] = attachment
-        for letter in letters:
-            letter.attachment_ids = attachments.filtered(
-                lambda a, p=letter.payer_id, c=letter.company_id: (
-                    a.res_id == p.id and a.company_id == c
-                )
-            )
-        return by_line
+                owner_letters.append(letter)
+        for vals, lines in zip(vals_list, owners, strict=True):
+            vals["res_id"] = history_by_line[lines[:1].id].id
+        attachments = self.env["ir.attachment"].sudo().create(vals_list)
+        histories._link_attachments(
+            {
+                history_by_line[line.id].id: attachment.id
+                for attachment, lines in zip(attachments, owners, strict=True)
+                for line in lines
+            }
+        )
+        by_letter = defaultdict(lambda: self.env["ir.attachment"].sudo())
+        for attachment, letter in zip(attachments, owner_letters, strict=True):
+            by_letter[letter] |= attachment
+        return by_letter
 
-    def _queue_emails(self, letters):
+    def _queue_emails(self, letters, attachments):
         """One email per letter to the payer's reminder address, in Odoo's
         mail queue (sent by its cron), logged in the payer's chatter."""
         return (
-            self.env["mail.mail"].sudo().create([letter._prepare_mail_vals() for letter in letters])
+            self.env["mail.mail"]
+            .sudo()
+            .create([letter._prepare_mail_vals(attachments[letter]) for letter in letters])
         )
 
-    def _download_action(self, letters, documents, skipped):
+    def _download_action(self, letters, documents, attachments):
         """The batch to print: one merged PDF, or the Word letter(s) (a zip
         when there are several)."""
         if self.output == "pdf":
@@ -306,10 +319,10 @@ class RelanceWizard(models.TransientModel):
             files = [
                 (attachment.name, attachment.raw)
                 for letter in letters
-                for attachment in letter.attachment_ids
+                for attachment in attachments[letter]
             ]
             if len(files) == 1:
-                return self._url_action(letters.attachment_ids[0])
+                return self._url_action(attachments[letters[0]])
             buffer = io.BytesIO()
             with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
                 seen = set()

@@ -27,7 +27,6 @@ class RelanceWizardLetter(models.TransientModel):
     title = fields.Char()
     intro_html = fields.Html(sanitize=False)
     closing_html = fields.Html(sanitize=False)
-    attachment_ids = fields.Many2many("ir.attachment")
 
     @api.depends("level", "company_id")
     def _compute_level_config_id(self):
@@ -148,12 +147,11 @@ class RelanceWizardLetter(models.TransientModel):
             "name": self._document_name(extension, invoice),
             "raw": raw,
             "mimetype": mimetypes[extension],
-            "res_model": "res.partner",
-            "res_id": self.payer_id.id,
+            "res_model": "relance.history",
             "company_id": self.company_id.id,
         }
 
-    def _prepare_mail_vals(self):
+    def _prepare_mail_vals(self, attachments):
         self.ensure_one()
         template = self.level_config_id.mail_template_id
         payer = self.payer_id
@@ -174,7 +172,7 @@ class RelanceWizardLetter(models.TransientModel):
             "res_id": payer.id,
             "record_name": payer.display_name,
             "message_type": "email_outgoing",
-            "attachment_ids": [fields.Command.set(self.attachment_ids.ids)],
+            "attachment_ids": [fields.Command.set(attachments.ids)],
             "auto_delete": False,
             "author_id": self.env.user.partner_id.id,
         }
