@@ -1,0 +1,175 @@
+from freezegun import freeze_time
+
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tests import tagged
+
+from .common import FROZEN_NOW, RelanceCommon
+
+
+@tagged("post_install", "-at_install")
+@freeze_time(FROZEN_NOW)
+class TestPayerPanel(RelanceCommon):
+    """The payer's email and comment, edited from the installment: one field
+    each, shared by all the payer's installments."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        Partner = cls.env["res.partner"]
+        cls.payer = Partner.create(
+            {
+                "name": "Panel Payer",
+                "is_company": True,
+                "reminder_email": "compta@payer.example.com",
+                "reminder_comment": "Pays late but pays.",
+            }
+        )
+        cls.other = Partner.create({"name": "Panel Other Payer", "is_company": True})
+        # Two installments of the same payer, one of another payer.
+        cls.split = cls.create_invoice(
+            partner=cls.payer,
+            amount=1000.0,
+            invoice_date=cls.as_date("2024-03-10"),
+            payment_term=cls.pay_terms_b,
+        )
+        cls.first, cls.second = cls.installments(cls.split)
+        cls.other_line = cls.installments(
+            cls.create_late_invoice(12, partner=cls.other, amount=120.0)
+        )
+
+    def test_panel_shows_the_payer_fields(self):
+        for line in (self.first, self.second):
+            self.assertEqual(line.reminder_payer_id, self.payer)
+            self.assertEqual(line.reminder_payer_email, "compta@payer.example.com")
+            self.assertEqual(line.reminder_payer_comment, "Pays late but pays.")
+            self.assertEqual(line.reminder_payer_total_due, 1000.0)
+            self.assertEqual(line.reminder_payer_days_late_total, 97 + 46)
+        self.assertFalse(self.other_line.reminder_payer_email)
+        self.assertFalse(self.other_line.reminder_payer_comment)
+        self.assertEqual(self.other_line.reminder_payer_total_due, 120.0)
+
+    def test_line_writes_the_partner(self):
+        self.first.reminder_payer_email = "recouvrement@payer.example.com"
+        self.first.reminder_payer_comment = "Promised for the 30th."
+        self.assertEqual(self.payer.reminder_email, "recouvrement@payer.example.com")
+        self.assertEqual(self.payer.reminder_comment, "Promised for the 30th.")
+        # The other installment of the payer shows it too, the other payer not.
+        self.env.invalidate_all()
+        self.assertEqual(self.second.reminder_payer_email, "recouvrement@payer.example.com")
+        self.assertEqual(self.second.reminder_payer_comment, "Promised for the 30th.")
+        self.assertFalse(self.other.reminder_email)
+        self.assertFalse(self.other_line.reminder_payer_comment)
+
+    def test_partner_writes_the_line(self):
+        self.payer.write({"reminder_email": "new@payer.example.com", "reminder_comment": "Dispute"})
+        self.assertEqual(self.first.reminder_payer_email, "new@payer.example.com")
+        self.assertEqual(self.second.reminder_payer_comment, "Dispute")
+        self.payer.write({"reminder_email": False, "reminder_comment": False})
+        self.assertFalse(self.first.reminder_payer_email)
+        self.assertFalse(self.second.reminder_payer_comment)
+
+    def test_clearing_from_the_line(self):
+        self.second.write({"reminder_payer_email": False, "reminder_payer_comment": False})
+        self.payer.invalidate_recordset()
+        self.assertFalse(self.payer.reminder_email)
+        self.assertFalse(self.payer.reminder_comment)
+
+    def test_invoicing_user_without_contact_rights(self):
+        user = self.invoice_user
+        self.assertFalse(user.has_group("base.group_partner_manager"))
+        # The clerk cannot edit the contact itself...
+        with self.assertRaises(AccessError):
+            self.payer.with_user(user).write({"name": "Renamed"})
+        # ...but maintains its collection details from the installment.
+        line = self.first.with_user(user)
+        line.write(
+            {
+                "reminder_payer_email": "clerk@payer.example.com",
+                "reminder_payer_comment": "Called on Monday",
+            }
+        )
+        self.payer.invalidate_recordset()
+        self.assertEqual(self.payer.reminder_email, "clerk@payer.example.com")
+        self.assertEqual(self.payer.reminder_comment, "Called on Monday")
+        self.assertEqual(self.payer.name, "Panel Payer")
+        self.assertEqual(
+            self.second.with_user(user).reminder_payer_email, "clerk@payer.example.com"
+        )
+        # Through the form's save call too.
+        line.web_save({"reminder_payer_comment": "Paid half"}, {})
+        self.payer.invalidate_recordset()
+        self.assertEqual(self.payer.reminder_comment, "Paid half")
+
+    def test_invoicing_user_edits_from_the_partner(self):
+        """ADDON BUG (models/res_partner.py / views/res_partner_views.xml): the
+        partner form shows the "Reminders" page with reminder_email and
+        reminder_comment editable to invoicing users, but a clerk without
+        contact rights gets an AccessError on save (no write access on
+        res.partner), while the spec says the field is one field both ways for
+        such a user. Fails until the partner side lets invoicing users write
+        these two fields (as the line's inverse does with sudo)."""
+        partner = self.payer.with_user(self.invoice_user)
+        partner.write(
+            {"reminder_email": "from.partner@payer.example.com", "reminder_comment": "Ok"}
+        )
+        self.payer.invalidate_recordset()
+        self.assertEqual(self.payer.reminder_email, "from.partner@payer.example.com")
+        self.assertEqual(
+            self.first.with_user(self.invoice_user).reminder_payer_email,
+            "from.partner@payer.example.com",
+        )
+        self.assertEqual(self.second.reminder_payer_comment, "Ok")
+        # Still not the rest of the contact.
+        with self.assertRaises(AccessError):
+            partner.write({"name": "Renamed"})
+
+    def test_employee_cannot_edit(self):
+        with self.assertRaises(AccessError):
+            self.first.with_user(self.basic_user).write({"reminder_payer_comment": "Hacked"})
+        self.payer.invalidate_recordset()
+        self.assertEqual(self.payer.reminder_comment, "Pays late but pays.")
+
+    def test_email_validation_on_partner(self):
+        for invalid in ("not an email", "compta@", "compta.payer.example.com"):
+            with self.subTest(email=invalid):
+                with self.assertRaises(ValidationError):
+                    self.payer.write({"reminder_email": invalid})
+                self.payer.invalidate_recordset()
+                self.assertEqual(self.payer.reminder_email, "compta@payer.example.com")
+        with self.assertRaises(ValidationError):
+            self.env["res.partner"].create({"name": "Bad", "reminder_email": "bad"})
+        # Several addresses are allowed.
+        for valid in (
+            "a@payer.example.com, b@payer.example.com",
+            "a@payer.example.com;b@payer.example.com",
+        ):
+            self.payer.reminder_email = valid
+            self.assertEqual(self.payer.reminder_email, valid)
+
+    def test_email_validation_rejects_partly_invalid_values(self):
+        """ADDON BUG (models/res_partner.py, _check_reminder_email): email_split()
+        silently drops the pieces that are not addresses and email_normalize()
+        accepts an empty local part, so these values are stored although the
+        reminder would go to a wrong or truncated recipient list. Fails until
+        the check validates every comma/semicolon-separated piece."""
+        for invalid in (
+            "@payer.example.com",
+            "compta@@payer.example.com",
+            "ok@payer.example.com, nope",
+            "ok@payer.example.com, compta@",
+        ):
+            with self.subTest(email=invalid):
+                with self.assertRaises(ValidationError):
+                    self.payer.write({"reminder_email": invalid})
+                self.payer.invalidate_recordset()
+                self.assertEqual(self.payer.reminder_email, "compta@payer.example.com")
+
+    def test_email_validation_from_the_line(self):
+        for user in (self.env.user, self.invoice_user):
+            with self.subTest(user=user.login):
+                with self.assertRaises(ValidationError):
+                    self.first.with_user(user).write({"reminder_payer_email": "compta.payer"})
+                self.payer.invalidate_recordset()
+                self.assertEqual(self.payer.reminder_email, "compta@payer.example.com")
+                self.first.invalidate_recordset()
+                self.assertEqual(self.first.reminder_payer_email, "compta@payer.example.com")

@@ -1,0 +1,44 @@
+from datetime import timedelta
+
+from odoo import Command, fields
+from odoo.tests import HttpCase, new_test_user, tagged
+
+from .common import RelanceCommon
+
+
+@tagged("post_install", "-at_install")
+class TestRelanceTour(RelanceCommon, HttpCase):
+    """Invoicing › Customers › Installments to collect, in the browser.
+
+    The data lives in the test company only (the tour user is not in the
+    main company), so demo data never shows up in the list."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        today = fields.Date.today()
+        cls.overdue = cls.env["res.partner"].create({"name": "Tour Overdue Customer"})
+        cls.recent = cls.env["res.partner"].create({"name": "Tour Recent Customer"})
+        cls.overdue_invoice = cls.create_invoice(
+            partner=cls.overdue, amount=450.0, invoice_date=today - timedelta(days=45)
+        )
+        cls.recent_invoice = cls.create_invoice(
+            partner=cls.recent, amount=50.0, invoice_date=today - timedelta(days=5)
+        )
+        cls.tour_user = new_test_user(
+            cls.env,
+            login="relance_tour_user",
+            groups="account.group_account_invoice",
+            name="Relance Tour User",
+            company_id=cls.company.id,
+            company_ids=[Command.set(cls.company.ids)],
+        )
+
+    def test_installments_tour(self):
+        lines = self.installments(self.overdue_invoice | self.recent_invoice)
+        self.assertEqual(lines.mapped("reminder_days_late"), [45, 5])
+        self.assertFalse(self.overdue.reminder_comment)
+        self.start_tour("/odoo", "optim_relance_installments_tour", login=self.tour_user.login)
+        self.overdue.invalidate_recordset()
+        self.assertEqual(self.overdue.reminder_comment, "Promised to pay on Friday")
+        self.assertFalse(self.recent.reminder_comment)
