@@ -13,6 +13,9 @@ def level_field(level):
     return f"reminder_date_{level}"
 
 
+REMINDER_DATE_FIELDS = tuple(level_field(level) for level in REMINDER_LEVELS)
+
+
 class AccountMoveLine(models.Model):
     _inherit = "account.move.line"
 
@@ -185,21 +188,29 @@ class AccountMoveLine(models.Model):
         self._write_payer_field("reminder_comment", "reminder_payer_comment")
 
     def _write_payer_field(self, partner_field, line_field):
-        """Write a collection field of the payer from the installment panel.
-
-        A credit controller may not have the right to edit contacts; the
-        reminder fields of the payer are theirs to maintain, so those two
-        fields only are written with elevated rights."""
-        if not self.env.user.has_group("account.group_account_invoice"):
-            raise UserError(
-                self.env._("Only invoicing users can edit the payer's collection details.")
-            )
+        """Write a collection field of the payer from the installment panel:
+        the very field of the contact form (see ``res.partner.write``)."""
         for line in self:
             if not line.reminder_payer_id:
                 raise UserError(
                     self.env._("The installment %(line)s has no payer.", line=line._relance_label())
                 )
-            line.reminder_payer_id.sudo().write({partner_field: line[line_field]})
+            line.reminder_payer_id.write({partner_field: line[line_field]})
+
+    def write(self, vals):
+        if "reminder_level" in vals:
+            raise UserError(
+                self.env._(
+                    "The reminder level follows the reminder dates: record a reminder "
+                    "instead of setting the level."
+                )
+            )
+        lines = self
+        if vals and set(vals) <= set(REMINDER_DATE_FIELDS):
+            # Reminder dates do not touch the accounting: skip the invoice
+            # synchronisation, which reads every invoice's taxes one by one.
+            lines = self.with_context(skip_invoice_sync=True)
+        return super(AccountMoveLine, lines).write(vals)
 
     # ------------------------------------------------------------------
     # The sequential rule

@@ -1,9 +1,13 @@
+import re
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.osv import expression
-from odoo.tools import email_normalize, email_split
+from odoo.tools.mail import single_email_re
 
 from .account_move_line import REMINDER_LEVELS, level_field
+
+COLLECTION_FIELDS = {"reminder_email", "reminder_comment"}
 
 
 class ResPartner(models.Model):
@@ -43,11 +47,26 @@ class ResPartner(models.Model):
         string="Open installments", compute="_compute_reminder_totals"
     )
 
+    def write(self, vals):
+        """Credit controllers maintain the payer's collection details even
+        without the right to edit contacts: those two fields only."""
+        if (
+            vals
+            and set(vals) <= COLLECTION_FIELDS
+            and not self.env.su
+            and not self.env["res.partner"].has_access("write")
+            and self.env.user.has_group("account.group_account_invoice")
+        ):
+            self.check_access("read")
+            return super(ResPartner, self.sudo()).write(vals)
+        return super().write(vals)
+
     @api.constrains("reminder_email")
     def _check_reminder_email(self):
         for partner in self.filtered("reminder_email"):
-            addresses = email_split(partner.reminder_email)
-            if not addresses or not all(email_normalize(a) for a in addresses):
+            addresses = [a.strip() for a in re.split(r"[,;]", partner.reminder_email)]
+            addresses = [a for a in addresses if a]
+            if not addresses or not all(single_email_re.match(a) for a in addresses):
                 raise ValidationError(
                     self.env._(
                         "The reminder email “%(email)s” of %(partner)s is not a valid "
