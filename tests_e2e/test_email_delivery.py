@@ -249,22 +249,14 @@ class TestRelanceEndToEnd(unittest.TestCase):
         return payers
 
     @staticmethod
-    def open_domain(payers):
-        """``account.move.line._relance_open_domain()`` (private, so not
-        callable over RPC), restricted to this test's payers."""
-        return [
-            ("display_type", "=", "payment_term"),
-            ("parent_state", "=", "posted"),
-            ("account_type", "=", "asset_receivable"),
-            ("move_id.move_type", "=", "out_invoice"),
-            ("reconciled", "=", False),
-            ("amount_residual", "!=", 0),
-            ("move_id.payment_state", "not in", ["in_payment", "paid", "reversed"]),
-            ("reminder_payer_id", "in", [p.id for p in payers]),
-        ]
+    def open_domain(rpc, payers):
+        """The domain of the "Installments to collect" menu, as the web client
+        gets it from the server, restricted to this test's payers."""
+        action = rpc("account.move.line", "action_open_relance_installments")
+        return [*action["domain"], ["reminder_payer_id", "in", [p.id for p in payers]]]
 
     def search_open_installments(self, rpc, payers):
-        ids = rpc("account.move.line", "search", self.open_domain(payers), order="id")
+        ids = rpc("account.move.line", "search", self.open_domain(rpc, payers), order="id")
         expected = sorted(i for p in payers for i in p.line_ids)
         self.assertEqual(sorted(ids), expected, "open installments as seen by the accountant")
         return ids
