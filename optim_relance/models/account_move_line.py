@@ -290,16 +290,18 @@ class AccountMoveLine(models.Model):
         env = self.env
         if company_ids is not None and self.company_id.id not in company_ids:
             return env._("Different company")
+        if self.parent_state != "posted":
+            return env._("Invoice not posted")
         if not self.reminder_is_open:
             return env._("Paid or no longer due")
+        if self.reminder_level > level:
+            return env._("Already at level %(level)s", level=self.reminder_level)
         if self[level_field(level)]:
             return env._(
                 "Level %(level)s already recorded on %(date)s",
                 level=level,
                 date=format_date(env, self[level_field(level)]),
             )
-        if self.reminder_level > level:
-            return env._("Already at level %(level)s", level=self.reminder_level)
         if level > 1:
             previous = self[level_field(level - 1)]
             if not previous:

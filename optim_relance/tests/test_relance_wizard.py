@@ -230,7 +230,8 @@ class TestRelanceWizard(RelanceWizardCase):
             ],
             {
                 lines["prev_later"]: "Level 1 already recorded on 06/13/2024",
-                lines["already"]: "Level 1 already recorded on 05/26/2024",
+                # Already higher: said so, rather than the level 1 date.
+                lines["already"]: "Already at level 2",
                 lines["ok"]: "Level 1 already recorded on 05/26/2024",
                 lines["paid"]: "Paid or no longer due",
             },
@@ -421,7 +422,7 @@ class TestRelanceWizard(RelanceWizardCase):
         self.assert_batch(
             wizard,
             [(self.payer_a, self.company, self.currency, a10)],
-            {paid: "Paid or no longer due", draft: "Paid or no longer due"},
+            {paid: "Paid or no longer due", draft: "Invoice not posted"},
         )
 
         # Confirming "all" records exactly the matching lines.

@@ -65,8 +65,8 @@ def _template_values(letter, invoice, lines):
         "date_level_2": context["date_level_2"],
         "invoice_number": invoice.name,
         "invoice_date": letter._fmt_date(invoice.invoice_date),
-        "intro": letter._plain_paragraphs(letter.intro_html),
-        "closing": letter._plain_paragraphs(letter.closing_html),
+        "intro": letter._paragraph_runs(letter.intro_html),
+        "closing": letter._paragraph_runs(letter.closing_html),
         "lines": rows,
         "total_amount": letter._fmt_amount(total_amount),
         "total_residual": letter._fmt_amount(total_residual),
@@ -91,11 +91,22 @@ def _company_footer(company):
     return " – ".join(bit for bit in bits if bit)
 
 
+def _add_paragraphs(document, paragraphs):
+    for runs in paragraphs:
+        paragraph = document.add_paragraph()
+        for text, bold in runs:
+            paragraph.add_run(text).bold = bold
+
+
 def _render_docxtpl(template_raw, values):
     from docxtpl import DocxTemplate
 
     document = DocxTemplate(io.BytesIO(template_raw))
-    document.render({k: v for k, v in values.items() if k != "logo"})
+    context = {key: value for key, value in values.items() if key != "logo"}
+    # Texts as plain strings in a template: one string per paragraph.
+    for key in ("intro", "closing"):
+        context[key] = ["".join(text for text, _bold in runs) for runs in values[key]]
+    document.render(context)
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
@@ -143,8 +154,7 @@ def _build_docx(letter, values, labels):
     subject.add_run(labels["subject"] + " : ").bold = True
     subject.add_run(labels["invoice_subject"] % {"invoice": values["invoice_number"]})
 
-    for paragraph in values["intro"]:
-        document.add_paragraph(paragraph)
+    _add_paragraphs(document, values["intro"])
 
     columns = ["invoice", "invoice_date", "date_maturity", "days_late", "amount", "residual"]
     table = document.add_table(rows=1, cols=len(columns))
@@ -165,8 +175,7 @@ def _build_docx(letter, values, labels):
         cell.paragraphs[0].runs[0].bold = True
 
     document.add_paragraph()
-    for paragraph in values["closing"]:
-        document.add_paragraph(paragraph)
+    _add_paragraphs(document, values["closing"])
     signature = document.add_paragraph(values["company_name"])
     signature.alignment = WD_ALIGN_PARAGRAPH.RIGHT
 

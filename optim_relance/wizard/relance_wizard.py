@@ -360,6 +360,7 @@ class RelanceWizard(models.TransientModel):
             "type": "ir.actions.act_url",
             "url": f"/web/content/{attachment.id}?download=true",
             "target": "download",
+            "close": True,
         }
 
     def _notify_done(self, letters, skipped):

@@ -1,7 +1,10 @@
+import re
 from datetime import timedelta
 
+import lxml.html
+
 from odoo import api, fields, models
-from odoo.tools import format_amount, format_date, html2plaintext
+from odoo.tools import format_amount, format_date
 
 from ..models.account_move_line import level_field
 
@@ -122,10 +125,26 @@ class RelanceWizardLetter(models.TransientModel):
             )
         return self
 
-    def _plain_paragraphs(self, html):
-        """Paragraphs of a rendered text, for the Word letter."""
-        text = html2plaintext(html or "")
-        return [p.strip() for p in text.split("\n\n") if p.strip()]
+    @api.model
+    def _paragraph_runs(self, html):
+        """A rendered text as Word paragraphs: one per ``<p>`` (or list item),
+        each a list of ``(text, bold)`` runs, whitespace collapsed as a browser
+        would."""
+        if not html or not html.strip():
+            return []
+        root = lxml.html.fragment_fromstring(html, create_parent="div")
+        paragraphs = []
+        for block in root.xpath(".//p | .//li | .//h1 | .//h2 | .//h3") or [root]:
+            runs = []
+            _collect_runs(block, False, runs)
+            text_runs = [(re.sub(r"[ \t\r\n]+", " ", text), bold) for text, bold in runs if text]
+            if text_runs:
+                first, last = text_runs[0], text_runs[-1]
+                text_runs[0] = (first[0].lstrip(), first[1])
+                text_runs[-1] = (text_runs[-1][0].rstrip(), last[1])
+                if "".join(text for text, _bold in text_runs):
+                    paragraphs.append(text_runs)
+        return paragraphs
 
     # ------------------------------------------------------------------
     # Attachments and email
@@ -176,3 +195,17 @@ class RelanceWizardLetter(models.TransientModel):
             "auto_delete": False,
             "author_id": self.env.user.partner_id.id,
         }
+
+
+def _collect_runs(node, bold, runs):
+    """Depth-first ``(text, bold)`` runs of an HTML element."""
+    bold = bold or node.tag in ("strong", "b")
+    if node.tag == "br":
+        runs.append(("\n", bold))
+    if node.text:
+        runs.append((node.text, bold))
+    for child in node:
+        if isinstance(child.tag, str):
+            _collect_runs(child, bold, runs)
+        if child.tail:
+            runs.append((child.tail, bold))
