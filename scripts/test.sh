@@ -13,7 +13,10 @@ DB=${TEST_DB:-optim_relance_test_$$}
 LOG=$(mktemp -t optim_relance_test.XXXXXX.log)
 PORT=$(free_port)
 dropdb --if-exists "$DB" >/dev/null 2>&1 || true
-cleanup() { dropdb --if-exists "$DB" >/dev/null 2>&1 || true; }
+cleanup() {
+    dropdb --if-exists "$DB" >/dev/null 2>&1 || true
+    rm -rf "${HOME}/.local/share/Odoo/filestore/$DB"
+}
 [[ -n ${KEEP_DB:-} ]] || trap cleanup EXIT
 
 log "Odoo tests on fresh database $DB (log: $LOG)"
