@@ -19,7 +19,26 @@ def days_ago(days):
     return TODAY - timedelta(days=days)
 
 
-class RelanceCommon(AccountTestInvoicingCommon):
+class RelanceReadBack:
+    """Reading reminders back from the database, for every test base class."""
+
+    @staticmethod
+    def reminder_dates(line):
+        """The three level dates and the level of ``line``, re-read from the
+        database."""
+        line.invalidate_recordset()
+        return (
+            line.reminder_date_1,
+            line.reminder_date_2,
+            line.reminder_date_3,
+            line.reminder_level,
+        )
+
+    def history_of(self, lines):
+        return self.env["relance.history"].sudo().search([("move_line_id", "in", lines.ids)])
+
+
+class RelanceCommon(RelanceReadBack, AccountTestInvoicingCommon):
     """Invoicing fixtures plus the users the tests act as."""
 
     @classmethod
@@ -135,21 +154,6 @@ class RelanceCommon(AccountTestInvoicingCommon):
     # ------------------------------------------------------------------
     # Reading back
     # ------------------------------------------------------------------
-    @staticmethod
-    def reminder_dates(line):
-        """The three level dates and the level of ``line``, re-read from the
-        database."""
-        line.invalidate_recordset()
-        return (
-            line.reminder_date_1,
-            line.reminder_date_2,
-            line.reminder_date_3,
-            line.reminder_level,
-        )
-
-    def history_of(self, lines):
-        return self.env["relance.history"].sudo().search([("move_line_id", "in", lines.ids)])
-
     def open_lines(self, extra_domain=None):
         Line = self.env["account.move.line"]
         return Line.search(Line._relance_open_domain() + (extra_domain or []))

@@ -18,6 +18,8 @@ from odoo.tools import format_amount, format_date
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
+from .common import RelanceReadBack
+
 TODAY = date(2024, 6, 15)
 FROZEN_NOW = "2024-06-15 12:00:00"
 
@@ -117,7 +119,7 @@ def convert_docx_to_pdf(raw):
         return result.returncode, pdf, result.stderr.decode("utf-8", "replace")
 
 
-class RelanceWizardCase(AccountTestInvoicingCommon):
+class RelanceWizardCase(RelanceReadBack, AccountTestInvoicingCommon):
     """Payers, invoices and helpers around ``relance.wizard``.
 
     ``today`` is the day the invoices are dated from: ``TODAY`` when the
@@ -268,20 +270,6 @@ class RelanceWizardCase(AccountTestInvoicingCommon):
         self.env.cr.execute("SELECT COALESCE(SUM(reminder_level), 0) FROM account_move_line")
         result["levels"] = self.env.cr.fetchone()[0]
         return result
-
-    @staticmethod
-    def reminder_dates(line):
-        """The three level dates and the level of ``line``, from the database."""
-        line.invalidate_recordset()
-        return (
-            line.reminder_date_1,
-            line.reminder_date_2,
-            line.reminder_date_3,
-            line.reminder_level,
-        )
-
-    def history_of(self, lines):
-        return self.env["relance.history"].sudo().search([("move_line_id", "in", lines.ids)])
 
     def letter_of(self, lines, company=None, level=None):
         """The one document the history of ``lines`` (at ``level``) links
