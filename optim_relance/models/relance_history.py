@@ -31,6 +31,7 @@ class RelanceHistory(models.Model):
         ondelete="restrict",
         check_company=True,
     )
+    move_name = fields.Char(related="move_id.name", string="Invoice number")
     partner_id = fields.Many2one(
         "res.partner", string="Payer", required=True, index=True, ondelete="restrict"
     )
