@@ -7,3 +7,4 @@ from . import test_payer_panel
 from . import test_tour
 from . import test_relance_outputs
 from . import test_relance_wizard_tour
+from . import test_relance_docx_template
