@@ -220,7 +220,7 @@ class RelanceWizard(models.TransientModel):
                 }
                 for payer, company, currency, lines in letters
             ]
-        )._render_texts()
+        )
 
     # ------------------------------------------------------------------
     # Documents

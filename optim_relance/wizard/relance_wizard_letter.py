@@ -27,9 +27,10 @@ class RelanceWizardLetter(models.TransientModel):
     date = fields.Date(required=True)
     level_config_id = fields.Many2one("relance.level", compute="_compute_level_config_id")
     lang = fields.Char(compute="_compute_lang")
-    title = fields.Char()
-    intro_html = fields.Html(sanitize=False)
-    closing_html = fields.Html(sanitize=False)
+    # Rendered on demand for the whole batch (non-stored: no write per letter)
+    title = fields.Char(compute="_compute_texts")
+    intro_html = fields.Html(compute="_compute_texts", sanitize=False)
+    closing_html = fields.Html(compute="_compute_texts", sanitize=False)
 
     @api.depends("level", "company_id")
     def _compute_level_config_id(self):
@@ -106,24 +107,20 @@ class RelanceWizardLetter(models.TransientModel):
             "date_level_2": self._fmt_date(self._previous_level_date(2)),
         }
 
-    def _render_texts(self):
-        """Render the level's title and texts once per letter, in its language."""
+    @api.depends("level", "date", "company_id", "payer_id", "line_ids", "lang")
+    def _compute_texts(self):
+        """The level's title and texts, rendered once per letter in its language."""
         for letter in self:
             config = letter.level_config_id.with_context(lang=letter.lang)
             context = letter._render_context()
             payer_id = letter.payer_id.id
-            letter.write(
-                {
-                    "title": config.name,
-                    "intro_html": config._render_field(
-                        "letter_intro", [payer_id], add_context=context
-                    )[payer_id],
-                    "closing_html": config._render_field(
-                        "letter_closing", [payer_id], add_context=context
-                    )[payer_id],
-                }
-            )
-        return self
+            letter.title = config.name
+            letter.intro_html = config._render_field(
+                "letter_intro", [payer_id], add_context=context
+            )[payer_id]
+            letter.closing_html = config._render_field(
+                "letter_closing", [payer_id], add_context=context
+            )[payer_id]
 
     @api.model
     def _paragraph_runs(self, html):
