@@ -4,7 +4,7 @@ from datetime import timedelta
 import lxml.html
 
 from odoo import api, fields, models
-from odoo.tools import format_amount, format_date
+from odoo.tools import format_amount, format_date, is_html_empty
 
 from ..models.account_move_line import level_field
 
@@ -167,6 +167,35 @@ class RelanceWizardLetter(models.TransientModel):
             "company_id": self.company_id.id,
         }
 
+    def _email_layout(self, body):
+        """The email as sent: the body inside Odoo's light email layout, with
+        the company's logo and coordinates, like Odoo's own documents; the
+        chatter keeps the bare body."""
+        payer = self.payer_id
+        html = (
+            self.env["ir.qweb"]
+            .with_context(lang=self.lang)
+            ._render(
+                "mail.mail_notification_light",
+                {
+                    "message": self.env["mail.message"].sudo().new({"body": body}),
+                    "subtype": self.env["mail.message.subtype"].sudo(),
+                    "model_description": self.title,
+                    "record": payer,
+                    "record_name": False,
+                    "subtitles": False,
+                    "company": self.company_id,
+                    "email_add_signature": False,
+                    "signature": "",
+                    "website_url": "",
+                    "is_html_empty": is_html_empty,
+                },
+                minimal_qcontext=True,
+                raise_if_not_found=False,
+            )
+        )
+        return self.env["mail.render.mixin"]._replace_local_links(html) if html else body
+
     def _prepare_mail_vals(self, attachments):
         self.ensure_one()
         template = self.level_config_id.mail_template_id
@@ -179,9 +208,11 @@ class RelanceWizardLetter(models.TransientModel):
         def render(field):
             return template._render_field(field, [payer.id], add_context=context)[payer.id]
 
+        body = render("body_html")
         return {
             "subject": render("subject"),
-            "body_html": render("body_html"),
+            "body": body,
+            "body_html": self._email_layout(body),
             "email_from": render("email_from") or self.company_id.email_formatted,
             "email_to": payer.reminder_email,
             "model": "res.partner",
