@@ -35,8 +35,12 @@ class RelanceWizardLetter(models.TransientModel):
     @api.depends("level", "company_id")
     def _compute_level_config_id(self):
         level_model = self.env["relance.level"]
+        configs = {}  # one lookup per level and company, not per letter
         for letter in self:
-            letter.level_config_id = level_model._get_for(letter.level, letter.company_id)
+            key = (letter.level, letter.company_id)
+            if key not in configs:
+                configs[key] = level_model._get_for(*key)
+            letter.level_config_id = configs[key]
 
     @api.depends("payer_id.lang")
     def _compute_lang(self):
