@@ -213,11 +213,14 @@ class RelanceWizardLetter(models.TransientModel):
             return template._render_field(field, [payer.id], add_context=context)[payer.id]
 
         body = render("body_html")
+        email_from = render("email_from") or self.company_id.email_formatted
         return {
             "subject": render("subject"),
             "body": body,
             "body_html": self._email_layout(body),
-            "email_from": render("email_from") or self.company_id.email_formatted,
+            "email_from": email_from,
+            # Explicit: else Odoo looks up a reply-to alias, one query per email
+            "reply_to": email_from,
             "email_to": payer.reminder_email,
             "model": "res.partner",
             "res_id": payer.id,
