@@ -318,10 +318,13 @@ class RelanceWizard(models.TransientModel):
             writer.write(buffer)
             raw, name, mimetype = buffer.getvalue(), self._batch_filename("pdf"), "application/pdf"
         else:
+            # The bytes already in memory, not re-read from the filestore.
             files = [
-                (attachment.name, attachment.raw)
+                (attachment.name, raw)
                 for letter in letters
-                for attachment in attachments[letter]
+                for attachment, raw in zip(
+                    attachments[letter], documents[letter].values(), strict=True
+                )
             ]
             if len(files) == 1:
                 return self._url_action(attachments[letters[0]])
