@@ -74,26 +74,17 @@ class Odoo:
         )
 
 
-OPEN_INSTALLMENTS = [
-    ("display_type", "=", "payment_term"),
-    ("parent_state", "=", "posted"),
-    ("account_type", "=", "asset_receivable"),
-    ("move_id.move_type", "=", "out_invoice"),
-    ("reconciled", "=", False),
-    ("amount_residual", "!=", 0),
-    ("move_id.payment_state", "not in", ["in_payment", "paid", "reversed"]),
-]
-
-
 def pick_installment(odoo):
     """An overdue, already reminded installment whose payer has a comment,
     with the longest history (ties: the highest level, the latest)."""
+    # The menu's own domain of what is to collect, from the server.
+    menu_action = odoo.call_kw("account.move.line", "action_open_relance_installments", [])
     lines = odoo.call_kw(
         "account.move.line",
         "search_read",
         [
             [
-                *OPEN_INSTALLMENTS,
+                *menu_action["domain"],
                 ("reminder_level", ">", 0),
                 ("reminder_days_late", ">", 0),
                 ("reminder_payer_id.reminder_comment", "!=", False),
