@@ -12,6 +12,9 @@ class RelanceLevel(models.Model):
     _inherit = "mail.render.mixin"
     _description = "Reminder level"
     _order = "level, company_id"
+    # Like mail.template: rendering stays allowed for every user, writing
+    # dynamic content is checked by mail.render.mixin on create/write.
+    _unrestricted_rendering = True
 
     level = fields.Integer(required=True)
     name = fields.Char(string="Title", required=True, translate=True)

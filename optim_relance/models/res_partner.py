@@ -90,13 +90,22 @@ class ResPartner(models.Model):
         domain = expression.AND(
             [
                 domain,
-                [("reminder_payer_id", "in", ids), ("company_id", "in", self.env.companies.ids)],
+                [
+                    ("reminder_payer_id", "in", ids),
+                    ("company_id", "in", self._reminder_company_ids()),
+                ],
             ],
         )
         return {
             payer.id: values
             for payer, *values in line_model._read_group(domain, ["reminder_payer_id"], aggregates)
         }
+
+    def _reminder_company_ids(self):
+        """The user's companies whose amounts add up in the current company's
+        currency: totals never add two currencies."""
+        currency = self.env.company.currency_id
+        return self.env.companies.filtered(lambda c: c.currency_id == currency).ids
 
     @api.depends_context("company", "allowed_company_ids", "tz")
     def _compute_reminder_totals(self):

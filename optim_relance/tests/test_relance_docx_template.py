@@ -54,3 +54,20 @@ class TestRelanceDocxTemplate(RelanceWizardCase):
         self.assertNotIn("Payment reminder", text)
         self.assertEqual(self.reminder_dates(line)[0], self.today)
         self.assertEqual(self.history_of(line).channel, "word")
+
+
+@freeze_time(FROZEN_NOW)
+@tagged("post_install", "-at_install")
+class TestRelanceWizardRpcScope(RelanceWizardCase):
+    def test_given_installments_are_the_scope(self):
+        """An integration creating the wizard with its installments, without
+        the list's context, reminds those only, never the whole list."""
+        mine = self.installments(self.create_late_invoice(self.payer_a, 40))
+        other = self.installments(self.create_late_invoice(self.payer_b, 40))
+        wizard = self.env["relance.wizard"].create(
+            {"level": 1, "output": "word", "selected_line_ids": [(6, 0, mine.ids)]}
+        )
+        self.assertEqual(wizard.scope, "selected")
+        wizard.action_confirm()
+        self.assertEqual(self.reminder_dates(mine)[0], self.today)
+        self.assertEqual(self.reminder_dates(other), (False, False, False, 0))

@@ -8,6 +8,7 @@ from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt
+from jinja2.sandbox import SandboxedEnvironment
 
 from odoo.tools import html2plaintext
 
@@ -50,7 +51,9 @@ def _template_values(letter, invoice, lines):
     currency = letter.currency_id
     total_residual = currency.round(sum(lines.mapped("amount_residual_currency")))
     total_amount = currency.round(sum(lines.mapped("amount_currency")))
-    context = letter._render_context()
+    # The texts speak of this invoice only: its total, its earlier reminders.
+    context = letter._render_context(lines)
+    intro_html, closing_html = letter._render_texts(lines)
     return {
         "company_name": company.name,
         "company_address": _address_lines(company.partner_id),
@@ -65,8 +68,8 @@ def _template_values(letter, invoice, lines):
         "date_level_2": context["date_level_2"],
         "invoice_number": invoice.name,
         "invoice_date": letter._fmt_date(invoice.invoice_date),
-        "intro": letter._paragraph_runs(letter.intro_html),
-        "closing": letter._paragraph_runs(letter.closing_html),
+        "intro": letter._paragraph_runs(intro_html),
+        "closing": letter._paragraph_runs(closing_html),
         "lines": rows,
         "total_amount": letter._fmt_amount(total_amount),
         "total_residual": letter._fmt_amount(total_residual),
@@ -102,11 +105,16 @@ def _render_docxtpl(template_raw, values):
     from docxtpl import DocxTemplate
 
     document = DocxTemplate(io.BytesIO(template_raw))
+    # Plain values only, in a sandbox: a template is data, it must not reach
+    # the ORM or Python internals.
     context = {key: value for key, value in values.items() if key != "logo"}
+    context["lines"] = [
+        {key: value for key, value in row.items() if key != "line"} for row in values["lines"]
+    ]
     # Texts as plain strings in a template: one string per paragraph.
     for key in ("intro", "closing"):
         context[key] = ["".join(text for text, _bold in runs) for runs in values[key]]
-    document.render(context)
+    document.render(context, jinja_env=SandboxedEnvironment())
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()

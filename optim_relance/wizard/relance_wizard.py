@@ -62,6 +62,14 @@ class RelanceWizard(models.TransientModel):
     included_count = fields.Integer(compute="_compute_preview", string="Installments reminded")
     skipped_count = fields.Integer(compute="_compute_preview", string="Installments skipped")
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        # An integration passing its installments means them, not the whole list.
+        for vals in vals_list:
+            if vals.get("selected_line_ids") and "scope" not in vals:
+                vals["scope"] = "selected"
+        return super().create(vals_list)
+
     @api.model
     def _default_selected_line_ids(self):
         return [fields.Command.set(self._active_lines().ids)]

@@ -58,16 +58,21 @@ class RelanceWizardLetter(models.TransientModel):
     def deadline(self):
         return self.date + timedelta(days=self.level_config_id.deadline_days or 0)
 
-    def _previous_level_date(self, level):
-        """Latest date of an earlier level over the letter's installments."""
-        dates = [d for d in self.line_ids.mapped(level_field(level)) if d]
+    # ``lines``: a part of the letter's installments (one invoice, for the
+    # Word letters), else all of them.
+    def _previous_level_date(self, level, lines=None):
+        """Latest date of an earlier level over the installments."""
+        lines = self.line_ids if lines is None else lines
+        dates = [d for d in lines.mapped(level_field(level)) if d]
         return max(dates) if dates else False
 
-    def _total_residual(self):
-        return self.currency_id.round(sum(self.line_ids.mapped("amount_residual_currency")))
+    def _total_residual(self, lines=None):
+        lines = self.line_ids if lines is None else lines
+        return self.currency_id.round(sum(lines.mapped("amount_residual_currency")))
 
-    def _total_amount(self):
-        return self.currency_id.round(sum(self.line_ids.mapped("amount_currency")))
+    def _total_amount(self, lines=None):
+        lines = self.line_ids if lines is None else lines
+        return self.currency_id.round(sum(lines.mapped("amount_currency")))
 
     def _fmt_date(self, date):
         return format_date(self.env, date, lang_code=self.lang) if date else ""
@@ -95,36 +100,42 @@ class RelanceWizardLetter(models.TransientModel):
             )
         return rows
 
-    def _render_context(self):
+    def _render_context(self, lines=None):
         """Variables of the level's texts and email (besides ``object``, the payer)."""
         self.ensure_one()
+        lines = self.line_ids if lines is None else lines
+        total_residual = self._total_residual(lines)
         return {
             "company": self.company_id,
-            "lines": self.line_ids,
+            "lines": lines,
             "level": self.level,
             "reminder_date_text": self._fmt_date(self.date),
             "deadline_text": self._fmt_date(self.deadline),
-            "total_residual": self._total_residual(),
-            "total_residual_text": self._fmt_amount(self._total_residual()),
-            "total_amount_text": self._fmt_amount(self._total_amount()),
-            "date_level_1": self._fmt_date(self._previous_level_date(1)),
-            "date_level_2": self._fmt_date(self._previous_level_date(2)),
+            "total_residual": total_residual,
+            "total_residual_text": self._fmt_amount(total_residual),
+            "total_amount_text": self._fmt_amount(self._total_amount(lines)),
+            "date_level_1": self._fmt_date(self._previous_level_date(1, lines)),
+            "date_level_2": self._fmt_date(self._previous_level_date(2, lines)),
         }
+
+    def _render_texts(self, lines=None):
+        """``(intro_html, closing_html)`` of the level, in the letter's language,
+        about ``lines``."""
+        self.ensure_one()
+        config = self.level_config_id.with_context(lang=self.lang)
+        context = self._render_context(lines)
+        payer_id = self.payer_id.id
+        return tuple(
+            config._render_field(fname, [payer_id], add_context=context)[payer_id]
+            for fname in ("letter_intro", "letter_closing")
+        )
 
     @api.depends("level", "date", "company_id", "payer_id", "line_ids", "lang")
     def _compute_texts(self):
         """The level's title and texts, rendered once per letter in its language."""
         for letter in self:
-            config = letter.level_config_id.with_context(lang=letter.lang)
-            context = letter._render_context()
-            payer_id = letter.payer_id.id
-            letter.title = config.name
-            letter.intro_html = config._render_field(
-                "letter_intro", [payer_id], add_context=context
-            )[payer_id]
-            letter.closing_html = config._render_field(
-                "letter_closing", [payer_id], add_context=context
-            )[payer_id]
+            letter.title = letter.level_config_id.with_context(lang=letter.lang).name
+            letter.intro_html, letter.closing_html = letter._render_texts()
 
     @api.model
     def _paragraph_runs(self, html):
