@@ -1,7 +1,10 @@
 /** @odoo-module **/
 
 import { registry } from "@web/core/registry";
-import { stepUtils } from "@web_tour/tour_service/tour_utils";
+import {
+    filterMoreThan30DaysSteps,
+    openInstallmentsSteps,
+} from "@optim_relance/../tests/tours/relance_tour_steps";
 
 /**
  * Invoicing › Customers › Installments to collect: filter the installments
@@ -15,18 +18,7 @@ const COMMENT = "Promised to pay on Friday";
 registry.category("web_tour.tours").add("optim_relance_installments_tour", {
     url: "/odoo",
     steps: () => [
-        ...stepUtils.goToAppSteps("account.menu_finance", "Open Invoicing"),
-        {
-            content: "Open the Customers menu",
-            trigger: '.o_menu_sections [data-menu-xmlid="account.menu_finance_receivables"]',
-            run: "click",
-        },
-        {
-            content: "Open Installments to collect",
-            trigger:
-                '.dropdown-item[data-menu-xmlid="optim_relance.menu_relance_installments"]:contains("Installments to collect")',
-            run: "click",
-        },
+        ...openInstallmentsSteps(),
         {
             content: "The list shows both customers before filtering",
             trigger: `.o_list_view .o_data_row:contains("${RECENT}")`,
@@ -34,25 +26,7 @@ registry.category("web_tour.tours").add("optim_relance_installments_tour", {
         {
             trigger: `.o_list_view .o_data_row:contains("${OVERDUE}")`,
         },
-        {
-            content: "Open the search panel",
-            trigger: ".o_control_panel .o_searchview_dropdown_toggler",
-            run: "click",
-        },
-        {
-            content: "Filter: more than 30 days late",
-            trigger: '.o_filter_menu .o_menu_item:contains("More than 30 days late")',
-            run: "click",
-        },
-        {
-            content: "The filter is applied",
-            trigger: '.o_searchview_facet:contains("More than 30 days late")',
-        },
-        {
-            content: "Close the search panel",
-            trigger: ".o_control_panel .o_searchview_dropdown_toggler",
-            run: "click",
-        },
+        ...filterMoreThan30DaysSteps(),
         {
             content: "Only the overdue installment is left: the recent one is gone",
             trigger: `.o_list_view:not(:has(.o_data_row:contains("${RECENT}"))) .o_data_row:contains("${OVERDUE}")`,

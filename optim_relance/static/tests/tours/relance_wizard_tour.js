@@ -3,7 +3,10 @@
 import { browser } from "@web/core/browser/browser";
 import { registry } from "@web/core/registry";
 import { patch } from "@web/core/utils/patch";
-import { stepUtils } from "@web_tour/tour_service/tour_utils";
+import {
+    filterMoreThan30DaysSteps,
+    openInstallmentsSteps,
+} from "@optim_relance/../tests/tours/relance_tour_steps";
 
 /**
  * Invoicing › Customers › Installments to collect: filter the installments
@@ -24,39 +27,12 @@ let unpatchBrowser = null;
 registry.category("web_tour.tours").add("optim_relance_wizard_tour", {
     url: "/odoo",
     steps: () => [
-        ...stepUtils.goToAppSteps("account.menu_finance", "Open Invoicing"),
-        {
-            content: "Open the Customers menu",
-            trigger: '.o_menu_sections [data-menu-xmlid="account.menu_finance_receivables"]',
-            run: "click",
-        },
-        {
-            content: "Open Installments to collect",
-            trigger: '.dropdown-item[data-menu-xmlid="optim_relance.menu_relance_installments"]',
-            run: "click",
-        },
+        ...openInstallmentsSteps(),
         {
             content: "Before filtering, the recent installment is listed",
             trigger: `.o_list_view .o_data_row:has(td[name="reminder_payer_id"]:contains("${RECENT}"))`,
         },
-        {
-            content: "Open the search panel",
-            trigger: ".o_control_panel .o_searchview_dropdown_toggler",
-            run: "click",
-        },
-        {
-            content: "Filter: more than 30 days late",
-            trigger: '.o_filter_menu .o_menu_item:contains("More than 30 days late")',
-            run: "click",
-        },
-        {
-            trigger: '.o_searchview_facet:contains("More than 30 days late")',
-        },
-        {
-            content: "Close the search panel",
-            trigger: ".o_control_panel .o_searchview_dropdown_toggler",
-            run: "click",
-        },
+        ...filterMoreThan30DaysSteps(),
         {
             content: "The recent installment is gone, the late ones stay",
             trigger: `.o_list_view:not(:has(td:contains("${RECENT}"))) ${row(ALPHA, 60)}`,
