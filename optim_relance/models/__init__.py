@@ -3,4 +3,5 @@ from . import relance_history
 from . import account_move_line
 from . import account_move
 from . import res_partner
+from . import res_company
 from . import optim_relance_demo

@@ -16,6 +16,16 @@ def level_field(level):
 REMINDER_DATE_FIELDS = tuple(level_field(level) for level in REMINDER_LEVELS)
 
 
+def check_level(env, value):
+    """``value`` as a reminder level (1, 2 or 3), else a French error: a
+    fraction or a text is refused, never truncated."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value not in REMINDER_LEVELS:
+        raise ValidationError(env._("The reminder level must be 1, 2 or 3."))
+    return value
+
+
 class AccountMoveLine(models.Model):
     _inherit = "account.move.line"
 
@@ -197,6 +207,20 @@ class AccountMoveLine(models.Model):
                 )
             line.reminder_payer_id.write({partner_field: line[line_field]})
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su and any(
+            vals.get(fname) for vals in vals_list for fname in REMINDER_DATE_FIELDS
+        ):
+            raise UserError(
+                self.env._(
+                    "Reminder dates cannot be set when creating journal items: record "
+                    "reminders on posted invoices with “Process reminders” or “Record an "
+                    "earlier reminder”."
+                )
+            )
+        return super().create(vals_list)
+
     def write(self, vals):
         if "reminder_level" in vals:
             raise UserError(
@@ -205,12 +229,40 @@ class AccountMoveLine(models.Model):
                     "instead of setting the level."
                 )
             )
+        corrections = []
+        if not self.env.su and any(fname in vals for fname in REMINDER_DATE_FIELDS):
+            # The recording path writes the dates with elevated rights, with
+            # their history; any other write of a date is a correction.
+            corrections = self._relance_corrections(vals)
         lines = self
         if vals and set(vals) <= set(REMINDER_DATE_FIELDS):
             # Reminder dates do not touch the accounting: skip the invoice
             # synchronisation, which reads every invoice's taxes one by one.
             lines = self.with_context(skip_invoice_sync=True)
-        return super(AccountMoveLine, lines).write(vals)
+        result = super(AccountMoveLine, lines).write(vals)
+        if corrections:
+            self.env["relance.history"]._log_corrections(corrections)
+        return result
+
+    def _relance_corrections(self, vals):
+        """``[(line, level, old date, new date)]`` that ``vals`` changes;
+        refused unless the user is an accounting manager."""
+        if not self.env.user.has_group("account.group_account_manager"):
+            raise UserError(
+                self.env._(
+                    "Reminder dates cannot be changed directly: use “Process reminders” or "
+                    "“Record an earlier reminder”. Only an accounting manager may correct a "
+                    "reminder date, and the correction is logged in the history."
+                )
+            )
+        corrections = []
+        for level in REMINDER_LEVELS:
+            fname = level_field(level)
+            if fname not in vals:
+                continue
+            new = fields.Date.to_date(vals[fname]) or False
+            corrections += [(line, level, line[fname], new) for line in self if line[fname] != new]
+        return corrections
 
     # ------------------------------------------------------------------
     # The sequential rule
@@ -260,6 +312,9 @@ class AccountMoveLine(models.Model):
                     line=line._relance_label(),
                     date=format_date(env, date),
                 )
+            error = self._relance_lateness_error(line, level, date)
+            if error:
+                return error
             if level == 1:
                 continue
             previous = dates[level - 1]
@@ -283,6 +338,30 @@ class AccountMoveLine(models.Model):
                 )
         return None
 
+    def _relance_lateness_error(self, line, level, date):
+        """A reminder is about a late installment: never before the invoice
+        date, never on or before the due date."""
+        env = self.env
+        invoice_date = line.move_id.invoice_date
+        if invoice_date and date < invoice_date:
+            return env._(
+                "The level %(level)s reminder date of %(line)s (%(date)s) cannot be earlier "
+                "than the invoice date (%(invoice_date)s).",
+                level=level,
+                line=line._relance_label(),
+                date=format_date(env, date),
+                invoice_date=format_date(env, invoice_date),
+            )
+        if line.date_maturity and date <= line.date_maturity:
+            return env._(
+                "The level %(level)s reminder date of %(line)s (%(date)s) must be after its "
+                "due date: only a late installment is reminded.",
+                level=level,
+                line=line._relance_label(),
+                date=format_date(env, date),
+            )
+        return None
+
     def _relance_skip_reason(self, level, date, company_ids=None):
         """Why this installment cannot get a level ``level`` reminder dated
         ``date``, or None. Pure Python on prefetched fields: no query per line."""
@@ -294,6 +373,13 @@ class AccountMoveLine(models.Model):
             return env._("Invoice not posted")
         if not self.reminder_is_open:
             return env._("Paid or no longer due")
+        if self.move_id.invoice_date and self.move_id.invoice_date > date:
+            return env._(
+                "Invoice dated %(date)s, after the reminder date",
+                date=format_date(env, self.move_id.invoice_date),
+            )
+        if self.date_maturity and self.date_maturity >= date:
+            return env._("Not due yet (due on %(date)s)", date=format_date(env, self.date_maturity))
         if self.reminder_level > level:
             return env._("Already at level %(level)s", level=self.reminder_level)
         if self[level_field(level)]:
@@ -317,39 +403,43 @@ class AccountMoveLine(models.Model):
     # ------------------------------------------------------------------
     # Recording reminders: the one path for the wizards and RPC
     # ------------------------------------------------------------------
-    def _relance_record(self, level, date, channel, note=False, attachments=None):
+    def _relance_record(self, level, date, channel, note=False):
         """Record a level ``level`` reminder dated ``date`` on every installment
         of ``self`` and log its history, in two batched writes.
 
-        :param attachments: optional ``{line_id: ir.attachment}`` of the
-            document sent for each installment
         :return: the created ``relance.history`` records
         """
-        if level not in REMINDER_LEVELS:
-            raise UserError(self.env._("The reminder level must be 1, 2 or 3."))
+        level = check_level(self.env, level)
         if not date:
             raise UserError(self.env._("A reminder needs a date."))
         date = fields.Date.to_date(date)
+        self.check_access("write")
         self._relance_lock()
         self._relance_check_recordable(level, date)
-        attachments = attachments or {}
-        self.write({level_field(level): date})
-        return self.env["relance.history"].create(
-            [
-                {
-                    "move_line_id": line.id,
-                    "move_id": line.move_id.id,
-                    "partner_id": line.reminder_payer_id.id,
-                    "level": level,
-                    "date": date,
-                    "channel": channel,
-                    "attachment_id": attachments.get(line.id, self.env["ir.attachment"]).id,
-                    "amount_residual": line.amount_residual,
-                    "company_id": line.company_id.id,
-                    "note": note,
-                }
-                for line in self
-            ]
+        # Elevated rights after the checks above: users may neither write the
+        # dates directly nor create history (evidence), only through here.
+        self.sudo().write({level_field(level): date})
+        return (
+            self.env["relance.history"]
+            .sudo()
+            .create(
+                [
+                    {
+                        "move_line_id": line.id,
+                        "move_id": line.move_id.id,
+                        "partner_id": line.reminder_payer_id.id,
+                        "level": level,
+                        "date": date,
+                        "channel": channel,
+                        "amount_residual": line.amount_residual,
+                        "company_id": line.company_id.id,
+                        "user_id": self.env.uid,
+                        "note": note,
+                    }
+                    for line in self
+                ]
+            )
+            .sudo(False)
         )
 
     def _relance_lock(self):

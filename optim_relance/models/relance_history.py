@@ -1,12 +1,13 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
-from odoo.tools import SQL
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tools import SQL, format_date
 
 CHANNELS = [
     ("email", "Email"),
     ("pdf", "PDF letter"),
     ("word", "Word letter"),
     ("manual", "Recorded by hand"),
+    ("correction", "Date corrected"),
 ]
 
 
@@ -50,24 +51,110 @@ class RelanceHistory(models.Model):
     amount_residual = fields.Monetary(string="Residual when reminded", currency_field="currency_id")
     date_maturity = fields.Date(related="move_line_id.date_maturity", string="Due date")
     note = fields.Text()
+    old_date = fields.Date(string="Former date", help="Date corrected: the value before.")
+    new_date = fields.Date(string="Corrected date", help="Date corrected: the value after.")
 
     _sql_constraints = [
         ("level_range", "CHECK(level BETWEEN 1 AND 3)", "The reminder level must be 1, 2 or 3."),
     ]
 
-    @api.depends("level", "move_id")
+    @api.depends("level", "move_id", "channel")
     def _compute_display_name(self):
         for record in self:
-            record.display_name = self.env._(
-                "Level %(level)s reminder – %(invoice)s",
-                level=record.level,
-                invoice=record.move_id.name or "",
+            if record.channel == "correction":
+                label = self.env._("Level %(level)s date corrected – %(invoice)s")
+            else:
+                label = self.env._("Level %(level)s reminder – %(invoice)s")
+            record.display_name = label % {
+                "level": record.level,
+                "invoice": record.move_id.name or "",
+            }
+
+    # History is evidence (a formal notice is proven by it): only the
+    # recording path writes it, with elevated rights after its own checks
+    # (``account.move.line._relance_record`` and ``_log_corrections``).
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._check_recording_path()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_recording_path()
+        return super().write(vals)
+
+    def unlink(self):
+        self._check_recording_path()
+        return super().unlink()
+
+    @api.model
+    def _check_recording_path(self):
+        if not self.env.su:
+            raise AccessError(
+                self.env._(
+                    "The reminder history is written only when reminders are recorded "
+                    "(“Process reminders”, “Record an earlier reminder”, a manager's date "
+                    "correction); it can be neither created, changed nor deleted by hand."
+                )
             )
 
     @api.constrains("level")
     def _check_level(self):
         if any(record.level not in (1, 2, 3) for record in self):
             raise ValidationError(self.env._("The reminder level must be 1, 2 or 3."))
+
+    @api.constrains("attachment_id", "company_id", "level", "date", "partner_id")
+    def _check_attachment_id(self):
+        """A document is the letter of that very reminder: kept with a history
+        record of the same company, payer, level and date."""
+        for record in self.filtered("attachment_id"):
+            attachment = record.attachment_id.sudo()
+            owner = self.sudo().browse(attachment.res_id).exists()
+            if (
+                attachment.res_model != self._name
+                or attachment.company_id != record.company_id
+                or (owner.company_id, owner.partner_id, owner.level, owner.date)
+                != (record.company_id, record.partner_id, record.level, record.date)
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "The document of a reminder must be the letter of that reminder, "
+                        "in the same company."
+                    )
+                )
+
+    @api.model
+    def _log_corrections(self, corrections):
+        """Log manager corrections of reminder dates on the installments'
+        history: ``corrections`` is ``[(line, level, old date, new date)]``."""
+        today = fields.Date.context_today(self)
+
+        def show(date):
+            return format_date(self.env, date) if date else self.env._("none")
+
+        return self.sudo().create(
+            [
+                {
+                    "move_line_id": line.id,
+                    "move_id": line.move_id.id,
+                    "partner_id": line.reminder_payer_id.id,
+                    "level": level,
+                    "date": today,
+                    "channel": "correction",
+                    "old_date": old,
+                    "new_date": new,
+                    "amount_residual": line.amount_residual,
+                    "company_id": line.company_id.id,
+                    "user_id": self.env.uid,
+                    "note": self.env._(
+                        "Level %(level)s reminder date corrected: %(old)s → %(new)s",
+                        level=level,
+                        old=show(old),
+                        new=show(new),
+                    ),
+                }
+                for line, level, old, new in corrections
+            ]
+        )
 
     def _link_attachments(self, attachment_by_history):
         """Set the document of many history records in one query (a write per

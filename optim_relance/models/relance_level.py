@@ -1,25 +1,63 @@
+import base64
+
+import lxml.html
+
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tools.rendering_tools import parse_inline_template
+
+from odoo.addons.base.models.ir_qweb import QWebException
+
+from .account_move_line import check_level
+
+# Fields of a level holding dynamic content (QWeb / inline template), and the
+# fields of its email template edited from the level form.
+DYNAMIC_FIELDS = ("letter_intro", "letter_closing", "lang")
+EMAIL_FIELDS = {"email_subject": "subject", "email_body": "body_html"}
+
+# The variables of the reminder texts and emails: plain values the addon
+# computes, rendered escaped. Any manager may use them in a level's texts
+# without being a template editor (only code needs that right).
+TEXT_VARIABLES = frozenset(
+    {
+        "company.name",
+        "company.email_formatted",
+        "len(lines)",
+        "level",
+        "reminder_date_text",
+        "deadline_text",
+        "total_residual_text",
+        "total_amount_text",
+        "date_level_1",
+        "date_level_2",
+    }
+)
 
 
 class RelanceLevel(models.Model):
-    """What a reminder of one level says: the letter's title, opening and
-    closing texts, and the email (through its mail template). Texts are QWeb
-    rendered on the payer with the company, the installments table and the
-    totals available, so a manager edits them without touching code."""
+    """What a reminder of one level says in one company: the letter's title,
+    opening and closing texts, the payment deadline, the email (through its
+    own mail template) and an optional Word template. Texts are QWeb rendered
+    on the payer with the company, the installments and the totals available,
+    so a manager edits them without touching code.
+
+    Every company has its own three levels (created with the company): a
+    manager of one company never changes the letters of another."""
 
     _name = "relance.level"
     _inherit = "mail.render.mixin"
     _description = "Reminder level"
     _order = "level, company_id"
+    _check_company_auto = True
     # Like mail.template: rendering stays allowed for every user, writing
-    # dynamic content is checked by mail.render.mixin on create/write.
+    # dynamic content is checked on create/write (see
+    # ``_check_access_right_dynamic_template``).
     _unrestricted_rendering = True
 
     level = fields.Integer(required=True)
     name = fields.Char(string="Title", required=True, translate=True)
     company_id = fields.Many2one(
-        "res.company", help="Leave empty to use this text in every company."
+        "res.company", required=True, index=True, default=lambda self: self.env.company
     )
     active = fields.Boolean(default=True)
     letter_intro = fields.Html(
@@ -39,19 +77,23 @@ class RelanceLevel(models.Model):
     deadline_days = fields.Integer(
         string="Payment deadline (days)",
         default=8,
-        help="Days given to pay from the reminder date; available as “deadline” in the texts.",
+        help="Days given to pay from the reminder date; available as “deadline_text” in the texts.",
     )
     mail_template_id = fields.Many2one(
         "mail.template",
         string="Email template",
         domain=[("model", "=", "res.partner")],
         ondelete="restrict",
+        copy=False,
     )
     email_subject = fields.Char(
-        related="mail_template_id.subject", readonly=False, string="Email subject"
+        compute="_compute_email_fields", inverse="_inverse_email_fields", string="Email subject"
     )
     email_body = fields.Html(
-        related="mail_template_id.body_html", readonly=False, string="Email body"
+        compute="_compute_email_fields",
+        inverse="_inverse_email_fields",
+        string="Email body",
+        sanitize=False,
     )
     docx_template = fields.Binary(
         string="Word template",
@@ -68,19 +110,150 @@ class RelanceLevel(models.Model):
         ),
     ]
 
+    # ------------------------------------------------------------------
+    # Who may change what
+    # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if "level" in vals:
+                vals["level"] = check_level(self.env, vals["level"])
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if "level" in vals:
+            vals["level"] = check_level(self.env, vals["level"])
+        # Only what is written is checked for dynamic content: a manager
+        # changes the deadline or the Word template of a level whatever its
+        # texts hold. The key is always set here, never taken from the caller.
+        changed = tuple(fname for fname in DYNAMIC_FIELDS if fname in vals)
+        return super(RelanceLevel, self.with_context(relance_dynamic_fields=changed)).write(vals)
+
+    def _update_field_translations(self, fname, translations, digest=None, source_lang=None):
+        return super(
+            RelanceLevel, self.with_context(relance_dynamic_fields=(fname,))
+        )._update_field_translations(fname, translations, digest=digest, source_lang=source_lang)
+
+    def _check_access_right_dynamic_template(self):
+        """Odoo's rule for templates (code in a text is for template editors),
+        applied to the texts being written, with a message saying what to do."""
+        if self.env.su or self.env.user.has_group("mail.group_mail_template_editor"):
+            return
+        fnames = self.env.context.get("relance_dynamic_fields", DYNAMIC_FIELDS)
+        for level in self:
+            for fname in fnames:
+                if level._is_unsafe(level[fname], level._fields[fname], level.render_model):
+                    level._raise_template_editor_only()
+
+    def _is_unsafe(self, value, field, model):
+        """Whether ``value`` holds code beyond the documented variables and
+        what Odoo allows everyone (``object.name``…)."""
+        if not value:
+            return False
+        if getattr(field, "render_engine", "inline_template") == "qweb":
+            try:
+                return self._has_unsafe_expression_template_qweb(_strip_variables(value), model)
+            except (QWebException, ValueError) as exc:
+                raise ValidationError(
+                    self.env._("This text is not a valid template: %(error)s", error=exc)
+                ) from exc
+        qweb = self.env["ir.qweb"]
+        return not all(
+            expression.strip() in TEXT_VARIABLES or qweb._is_expression_allowed(expression, model)
+            for expression in (part[1] for part in parse_inline_template(str(value)))
+            if expression
+        )
+
+    def _raise_template_editor_only(self):
+        group = self.env.ref("mail.group_mail_template_editor")
+        raise AccessError(
+            self.env._(
+                "This text holds expressions that only members of the “%(group)s” group may "
+                "save. Use only the variables listed on the form, or ask an administrator to "
+                "add you to that group (Settings › Users, developer mode).",
+                group=group.name,
+            )
+        )
+
+    @api.depends("mail_template_id.subject", "mail_template_id.body_html")
+    def _compute_email_fields(self):
+        for level in self:
+            template = level.mail_template_id
+            level.email_subject = template.subject
+            level.email_body = template.body_html
+
+    def _inverse_email_fields(self):
+        """The email of a level is its own template, edited from the level by
+        whoever may edit the level, under Odoo's dynamic content rule."""
+        editor = self.env.su or self.env.user.has_group("mail.group_mail_template_editor")
+        for level in self:
+            template = level.mail_template_id
+            if not template:
+                raise ValidationError(
+                    self.env._(
+                        "Choose an email template for “%(level)s” before editing its email.",
+                        level=level.display_name,
+                    )
+                )
+            vals = {target: level[source] for source, target in EMAIL_FIELDS.items()}
+            vals = {key: value for key, value in vals.items() if value != template[key]}
+            if not vals:
+                continue
+            if not editor:
+                for key, value in vals.items():
+                    if level._is_unsafe(value, template._fields[key], template.model):
+                        level._raise_template_editor_only()
+            # Elevated rights: the template is this level's own (one level per
+            # template, see _check_mail_template_id), the user may edit the
+            # level, and its content was checked above as Odoo checks it.
+            template.sudo().with_context(lang=self.env.lang).write(vals)
+
+    @api.constrains("mail_template_id", "company_id")
+    def _check_mail_template_id(self):
+        for level in self.filtered("mail_template_id"):
+            others = (
+                self.sudo()
+                .with_context(active_test=False)
+                .search_count(
+                    [
+                        ("mail_template_id", "=", level.mail_template_id.id),
+                        ("company_id", "!=", level.company_id.id),
+                    ]
+                )
+            )
+            if others:
+                raise ValidationError(
+                    self.env._(
+                        "The email template “%(template)s” is already used by another "
+                        "company's reminder level: each company has its own.",
+                        template=level.mail_template_id.name,
+                    )
+                )
+
+    @api.constrains("docx_template")
+    def _check_docx_template(self):
+        """Open, parse and render a Word template once on sample values when it
+        is saved, so that no later Word run fails on it."""
+        from ..wizard import relance_docx  # wizard/ imports models/
+
+        for level in self.filtered("docx_template"):
+            relance_docx.check_template(self.env, base64.b64decode(level.docx_template))
+
     @api.constrains("level")
     def _check_level(self):
-        if any(record.level not in (1, 2, 3) for record in self):
-            raise ValidationError(self.env._("The reminder level must be 1, 2 or 3."))
+        for level in self:
+            check_level(self.env, level.level)
 
     def _compute_render_model(self):
         self.render_model = "res.partner"
 
+    # ------------------------------------------------------------------
+    # Levels of a company
+    # ------------------------------------------------------------------
     @api.model
     def _get_for(self, level, company):
-        """The texts of ``level`` for ``company``: its own, else the shared ones."""
-        candidates = self.search([("level", "=", level), ("company_id", "in", [company.id, False])])
-        found = candidates.filtered("company_id")[:1] or candidates[:1]
+        """The texts of ``level`` for ``company``."""
+        found = self.search([("level", "=", level), ("company_id", "=", company.id)], limit=1)
         if not found:
             raise ValidationError(
                 self.env._(
@@ -90,3 +263,42 @@ class RelanceLevel(models.Model):
                 )
             )
         return found
+
+    @api.model
+    def _create_company_levels(self, companies):
+        """The three levels of each of ``companies`` that has none yet, copied
+        from the shipped ones, each with its own copy of the email template."""
+        levels = self.sudo().with_context(active_test=False)
+        existing = {
+            (record.company_id.id, record.level)
+            for record in levels.search([("company_id", "in", companies.ids)])
+        }
+        for level in (1, 2, 3):
+            source = self.env.ref(f"optim_relance.relance_level_{level}", raise_if_not_found=False)
+            if not source:
+                continue
+            for company in companies:
+                if (company.id, level) in existing:
+                    continue
+                # Elevated rights: installing the addon or creating a company
+                # sets up that company's levels, whoever does it.
+                template = source.sudo().mail_template_id
+                source.sudo().copy(
+                    {
+                        "company_id": company.id,
+                        "docx_template": False,
+                        "mail_template_id": template
+                        and template.copy({"name": f"{template.name} – {company.name}"}).id,
+                    }
+                )
+
+
+def _strip_variables(html):
+    """``html`` without its ``t-out`` of the documented variables (plain
+    escaped values), so that only the rest is checked for code."""
+    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    for node in root.xpath("//*[@t-out]"):
+        plain = set(node.attrib) == {"t-out"} and not len(node)
+        if plain and node.get("t-out").strip() in TEXT_VARIABLES:
+            node.drop_tree()
+    return lxml.html.tostring(root, encoding="unicode")

@@ -8,3 +8,4 @@ from . import test_tour
 from . import test_relance_outputs
 from . import test_relance_wizard_tour
 from . import test_relance_docx_template
+from . import test_hardening

@@ -34,8 +34,13 @@ class RelanceReadBack:
             line.reminder_level,
         )
 
-    def history_of(self, lines):
-        return self.env["relance.history"].sudo().search([("move_line_id", "in", lines.ids)])
+    def history_of(self, lines, corrections=False):
+        """The reminders recorded on ``lines`` (with the managers' date
+        corrections when ``corrections``)."""
+        domain = [("move_line_id", "in", lines.ids)]
+        if not corrections:
+            domain.append(("channel", "!=", "correction"))
+        return self.env["relance.history"].sudo().search(domain)
 
 
 class RelanceCommon(RelanceReadBack, AccountTestInvoicingCommon):

@@ -9,6 +9,7 @@ from odoo.tests import new_test_user, tagged
 from .common import FROZEN_NOW, RelanceCommon
 
 JUNE_1 = date(2024, 6, 1)
+JUNE_6 = date(2024, 6, 6)
 
 
 @tagged("post_install", "-at_install")
@@ -106,7 +107,7 @@ class TestMultiCompany(RelanceCommon):
         cls.line_a = cls.installments(cls.invoice_a)
         cls.line_b = cls.installments(cls.invoice_b)
         cls.history_a = cls.line_a._relance_record(1, JUNE_1, "manual")
-        cls.history_b = cls.line_b._relance_record(1, JUNE_1, "manual")
+        cls.history_b = cls.line_b._relance_record(1, JUNE_6, "manual")
         cls.user_b = new_test_user(
             cls.env,
             login="relance_user_b",
@@ -151,7 +152,7 @@ class TestMultiCompany(RelanceCommon):
         self.env["relance.backfill.wizard"].with_user(self.user_b).create(
             {"line_ids": [Command.set(self.line_b.ids)], "level": 2, "date": date(2024, 6, 10)}
         ).action_confirm()
-        self.assertEqual(self.reminder_dates(self.line_b), (JUNE_1, date(2024, 6, 10), False, 2))
+        self.assertEqual(self.reminder_dates(self.line_b), (JUNE_6, date(2024, 6, 10), False, 2))
         history = self.history_of(self.line_b) - self.history_b
         self.assertEqual(
             (history.level, history.company_id, history.user_id, history.partner_id),
@@ -179,5 +180,5 @@ class TestMultiCompany(RelanceCommon):
             (200.0, 20, 1),
         )
         only_b = self.shared.with_context(allowed_company_ids=[self.company_b.id])
-        self.assertEqual(only_b.reminder_date_1, JUNE_1)
+        self.assertEqual(only_b.reminder_date_1, JUNE_6)
         self.assertEqual(only_b.reminder_total_due, 100.0)

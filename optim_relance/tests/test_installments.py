@@ -330,13 +330,23 @@ class TestSummaries(RelanceCommon):
         self.assertEqual(self.rounding_customer.reminder_days_late_total, 36)
 
     def test_invoice_summary_over_installments(self):
-        first, second = self.installments(self.split)
+        # Both installments late (due April 1 and May 31): both may be reminded.
+        split = self.create_invoice(
+            partner=self.rounding_customer,
+            amount=333.33,
+            invoice_date=date(2024, 4, 1),
+            payment_term=self.pay_terms_b,
+        )
+        first, second = self.installments(split)
+        self.assertEqual(
+            (first.date_maturity, second.date_maturity), (date(2024, 4, 1), date(2024, 5, 31))
+        )
         self.assertEqual(
             (
-                self.split.reminder_date_1,
-                self.split.reminder_date_2,
-                self.split.reminder_date_3,
-                self.split.reminder_level,
+                split.reminder_date_1,
+                split.reminder_date_2,
+                split.reminder_date_3,
+                split.reminder_level,
             ),
             (False, False, False, 0),
         )
@@ -345,10 +355,10 @@ class TestSummaries(RelanceCommon):
         self.assertEqual((first.reminder_level, second.reminder_level), (2, 1))
         self.assertEqual(
             (
-                self.split.reminder_date_1,
-                self.split.reminder_date_2,
-                self.split.reminder_date_3,
-                self.split.reminder_level,
+                split.reminder_date_1,
+                split.reminder_date_2,
+                split.reminder_date_3,
+                split.reminder_level,
             ),
             (date(2024, 6, 10), date(2024, 6, 1), False, 2),
         )
@@ -360,11 +370,11 @@ class TestSummaries(RelanceCommon):
             (date(2024, 6, 10), date(2024, 6, 1), False),
         )
         # A partial payment closing the first installment keeps its reminders.
-        self.pay(self.split, amount=150.0)
-        self.split.invalidate_recordset()
-        self.assertEqual(self.split.payment_state, "partial")
+        self.pay(split, amount=150.0)
+        split.invalidate_recordset()
+        self.assertEqual(split.payment_state, "partial")
         self.assertEqual(
-            (self.split.reminder_date_1, self.split.reminder_date_2, self.split.reminder_level),
+            (split.reminder_date_1, split.reminder_date_2, split.reminder_level),
             (date(2024, 6, 10), date(2024, 6, 1), 2),
         )
         self.assertEqual(
@@ -375,14 +385,14 @@ class TestSummaries(RelanceCommon):
         line = self.installments(self.cents_10)
         line.write(
             {
-                "reminder_date_1": date(2024, 6, 1),
-                "reminder_date_2": date(2024, 6, 5),
-                "reminder_date_3": date(2024, 6, 5),
+                "reminder_date_1": date(2024, 6, 6),
+                "reminder_date_2": date(2024, 6, 10),
+                "reminder_date_3": date(2024, 6, 10),
             }
         )
         self.assertEqual(line.reminder_level, 3)
         self.assertEqual(self.cents_10.reminder_level, 3)
-        self.assertEqual(self.cents_10.reminder_date_3, date(2024, 6, 5))
+        self.assertEqual(self.cents_10.reminder_date_3, date(2024, 6, 10))
         # reminder_level is stored: searchable in SQL.
         Line = self.env["account.move.line"]
         self.assertEqual(

@@ -1,14 +1,12 @@
 """A manager's own Word letter (docxtpl fields) replaces the built-in one."""
 
 import base64
-import io
 
-import docx
 from freezegun import freeze_time
 
 from odoo.tests import tagged
 
-from .test_relance_wizard_common import FROZEN_NOW, RelanceWizardCase, docx_text
+from .test_relance_wizard_common import FROZEN_NOW, RelanceWizardCase, docx_bytes, docx_text
 
 
 @freeze_time(FROZEN_NOW)
@@ -16,17 +14,12 @@ from .test_relance_wizard_common import FROZEN_NOW, RelanceWizardCase, docx_text
 class TestRelanceDocxTemplate(RelanceWizardCase):
     @staticmethod
     def _template(*paragraphs):
-        document = docx.Document()
-        for paragraph in paragraphs:
-            document.add_paragraph(paragraph)
-        buffer = io.BytesIO()
-        document.save(buffer)
-        return base64.b64encode(buffer.getvalue())
+        return base64.b64encode(docx_bytes(*paragraphs))
 
     def test_level_docx_template_is_used(self):
         invoice = self.create_late_invoice(self.payer_a, 45, amount=1234.5)
         line = self.installments(invoice)
-        level = self.env.ref("optim_relance.relance_level_1")
+        level = self.env["relance.level"]._get_for(1, self.company)
         level.docx_template = self._template(
             "Madame, Monsieur {{ payer_name }},",
             "Facture {{ invoice_number }} du {{ invoice_date }} : reste {{ total_residual }}.",

@@ -52,7 +52,7 @@ class TestRelanceWizard(RelanceWizardCase):
         # test says otherwise.
         cls.env = cls.env(context=dict(cls.env.context, allowed_company_ids=cls.company.ids))
         cls.level_configs = {
-            level: cls.env.ref(f"optim_relance.relance_level_{level}") for level in (1, 2, 3)
+            level: cls.env["relance.level"]._get_for(level, cls.company) for level in (1, 2, 3)
         }
 
     @contextmanager
@@ -567,30 +567,16 @@ class TestRelanceWizard(RelanceWizardCase):
         self.assertEqual(self.reminder_dates(lines), (days_ago(20), False, False, 1))
         self.level_configs[2].active = True
 
-        # A level without email template falls back on the module's one ...
+        # A level without email template: the email run fails as a whole with
+        # a French error, the dates and history written before are undone.
         self.level_configs[2].mail_template_id = False
-        with self.stub_pdf():
-            self.make_wizard(lines, level=2, output="email").action_confirm()
-        mail = (
-            self.env["mail.mail"]
-            .sudo()
-            .search([("res_id", "=", self.payer_a.id), ("model", "=", "res.partner")])
-        )
-        self.assertEqual(len(mail), 1)
-        self.assertEqual(mail.subject, f"{self.company.name} – second reminder: unpaid invoices")
-
-        # ... and when that one is gone too, the run fails as a whole: the
-        # dates and history written before the emails are undone.
-        lines_b = self.installments(self.create_late_invoice(self.payer_b, 40))
-        self.level_configs[1].mail_template_id = False
-        self.env.ref("optim_relance.mail_template_relance_level_1").sudo().unlink()
-        wizard = self.make_wizard(lines_b, output="email")
+        wizard = self.make_wizard(lines, level=2, output="email")
         before = self.counts()
-        with self.stub_pdf(), self.assert_raises_msg(ValueError, "mail_template_relance_level_1"):
+        with self.stub_pdf(), self.assert_raises_msg(UserError, "has no email template"):
             wizard.action_confirm()
         self.env.invalidate_all()
         self.assertEqual(self.counts(), before)
-        self.assertEqual(self.reminder_dates(lines_b), (False, False, False, 0))
+        self.assertEqual(self.reminder_dates(lines), (days_ago(20), False, False, 1))
 
     # ------------------------------------------------------------------
     # Documents linked to the right letter

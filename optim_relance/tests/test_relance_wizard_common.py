@@ -77,6 +77,18 @@ def docx_text(raw):
     return "\n".join(parts)
 
 
+def docx_bytes(*paragraphs):
+    """A .docx of one paragraph per text (a manager's template)."""
+    import docx
+
+    document = docx.Document()
+    for paragraph in paragraphs:
+        document.add_paragraph(paragraph)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
 def docx_table_rows(raw):
     import docx
 

@@ -279,24 +279,31 @@ class TestSequentialRule(RelanceCommon):
     # RPC as a plain invoicing user
     # ------------------------------------------------------------------
     def test_rpc_as_invoicing_user(self):
+        """An invoicing user never writes the dates directly, valid or not:
+        only through the recording path, under the rule."""
         line = self.lines[0].with_user(self.invoice_user)
-        with self.assertRaises(ValidationError):
-            line.write({"reminder_date_2": JUNE_5})
-        self.assertUnchanged(line, (False, False, False, 0))
-        with self.assertRaises(ValidationError):
-            line.web_save({"reminder_date_1": TOMORROW}, {})
-        self.assertUnchanged(line, (False, False, False, 0))
-        with self.assertRaises(ValidationError):
-            line.web_save({"reminder_date_1": JUNE_5, "reminder_date_2": JUNE_1}, {})
-        self.assertUnchanged(line, (False, False, False, 0))
-        with self.assertRaises(ValidationError):
+        for vals in (
+            {"reminder_date_2": JUNE_5},
+            {"reminder_date_1": TOMORROW},
+            {"reminder_date_1": JUNE_5, "reminder_date_2": JUNE_1},
+            {"reminder_date_1": JUNE_1},
+        ):
+            for method in ("write", "web_save"):
+                with self.subTest(vals=vals, method=method), self.assertRaises(UserError) as caught:
+                    if method == "write":
+                        line.write(vals)
+                    else:
+                        line.web_save(vals, {})
+                self.assertIn("cannot be changed directly", str(caught.exception))
+                self.assertUnchanged(line, (False, False, False, 0))
+        with self.assertRaises(UserError):
             self.bill_line.with_user(self.invoice_user).write({"reminder_date_1": JUNE_1})
         self.assertUnchanged(self.bill_line, (False, False, False, 0))
         with self.assertRaises(UserError):
             line._relance_record(2, JUNE_5, "manual")
         self.assertUnchanged(line, (False, False, False, 0))
-        # What the rule allows, the invoicing user may do.
-        line.write({"reminder_date_1": JUNE_1})
+        # What the rule allows, the invoicing user records.
+        line._relance_record(1, JUNE_1, "manual")
         history = line._relance_record(2, JUNE_5, "manual")
         self.assertEqual(self.reminder_dates(line), (JUNE_1, JUNE_5, False, 2))
         self.assertEqual(history.user_id, self.invoice_user)

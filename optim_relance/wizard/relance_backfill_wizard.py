@@ -7,6 +7,7 @@ class RelanceBackfillWizard(models.TransientModel):
     _name = "relance.backfill.wizard"
     _inherit = "relance.level.mixin"
     _description = "Record an earlier reminder"
+    _line_fields = ("line_ids",)
 
     line_ids = fields.Many2many(
         "account.move.line",

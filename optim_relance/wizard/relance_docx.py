@@ -3,14 +3,33 @@ from a manager's own .docx template with docxtpl fields."""
 
 import base64
 import io
+import re
+import zipfile
 
+import jinja2
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.opc.exceptions import PackageNotFoundError
 from docx.shared import Cm, Pt
 from jinja2.sandbox import SandboxedEnvironment
+from lxml import etree
 
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import html2plaintext
+
+# Characters XML 1.0 cannot hold: a contact name with one would break the file.
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+# What a broken template raises while it is opened, parsed or rendered.
+TEMPLATE_ERRORS = (
+    zipfile.BadZipFile,
+    PackageNotFoundError,
+    KeyError,
+    ValueError,
+    jinja2.TemplateError,
+    etree.LxmlError,
+)
 
 
 def render_letter_docx(letter):
@@ -20,9 +39,20 @@ def render_letter_docx(letter):
     template = letter.level_config_id.docx_template
     for invoice, lines in letter.line_ids.grouped("move_id").items():
         labels = _labels(env(context=dict(env.context, lang=letter.lang)))
-        values = _template_values(letter, invoice, lines)
+        values = _xml_safe(_template_values(letter, invoice, lines))
         if template:
-            result[invoice] = _render_docxtpl(base64.b64decode(template), values)
+            try:
+                result[invoice] = _render_docxtpl(base64.b64decode(template), values)
+            except TEMPLATE_ERRORS as exc:
+                raise UserError(
+                    env._(
+                        "The Word template of “%(level)s” could not be filled for %(invoice)s: "
+                        "%(error)s",
+                        level=letter.level_config_id.display_name,
+                        invoice=invoice.name,
+                        error=exc,
+                    )
+                ) from exc
         else:
             result[invoice] = _build_docx(letter, values, labels)
     return result
@@ -78,6 +108,71 @@ def _template_values(letter, invoice, lines):
     }
 
 
+def _xml_safe(value):
+    """``value`` (a dict, list, tuple or text) without the characters XML
+    cannot hold. Markup is escaped by python-docx and by docxtpl's autoescape."""
+    if isinstance(value, str):
+        return _XML_INVALID.sub("", value)
+    if isinstance(value, dict):
+        return {key: _xml_safe(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_xml_safe(item) for item in value)
+    return value
+
+
+def sample_values():
+    """Values of the fields offered to a docxtpl template, to try one out."""
+    row = {
+        "invoice": "FAC/2024/00001",
+        "invoice_date": "01/03/2024",
+        "date_maturity": "31/03/2024",
+        "days_late": 45,
+        "amount": "1 200,00 €",
+        "residual": "1 200,00 €",
+    }
+    return {
+        "company_name": "Société Exemple & Cie",
+        "company_address": ["1 rue de la Paix", "75002 Paris"],
+        "company_city": "Paris",
+        "company_footer": "SIRET 000 000 000 00000",
+        "payer_name": "Client <Exemple> & Fils",
+        "payer_address": ["2 avenue des Travaux", "69001 Lyon"],
+        "title": "Relance",
+        "date": "15/05/2024",
+        "deadline": "30/05/2024",
+        "date_level_1": "15/04/2024",
+        "date_level_2": "30/04/2024",
+        "invoice_number": row["invoice"],
+        "invoice_date": row["invoice_date"],
+        "intro": [[("Madame, Monsieur,", False)]],
+        "closing": [[("Veuillez agréer nos salutations.", False)]],
+        "lines": [{**row, "line": None}],
+        "total_amount": row["amount"],
+        "total_residual": row["residual"],
+        "level": 1,
+        "logo": False,
+    }
+
+
+def check_template(env, template_raw):
+    """Refuse, with a French error, a Word template that cannot be opened,
+    parsed or filled: it is tried once on sample values."""
+    try:
+        _render_docxtpl(template_raw, sample_values())
+    except (zipfile.BadZipFile, PackageNotFoundError, KeyError) as exc:
+        raise ValidationError(
+            env._("The Word template must be a .docx file (Word 2007 or later).")
+        ) from exc
+    except jinja2.TemplateSyntaxError as exc:
+        raise ValidationError(
+            env._("The Word template has a field syntax error: %(error)s", error=exc.message)
+        ) from exc
+    except TEMPLATE_ERRORS as exc:
+        raise ValidationError(
+            env._("The Word template cannot be filled: %(error)s", error=exc)
+        ) from exc
+
+
 def _address_lines(partner):
     parts = [partner.street, partner.street2, f"{partner.zip or ''} {partner.city or ''}".strip()]
     if partner.country_id and partner.country_id.code != "FR":
@@ -106,7 +201,8 @@ def _render_docxtpl(template_raw, values):
 
     document = DocxTemplate(io.BytesIO(template_raw))
     # Plain values only, in a sandbox: a template is data, it must not reach
-    # the ORM or Python internals.
+    # the ORM or Python internals. Every value is escaped whatever the
+    # template: a contact's name must not add XML to the letter.
     context = {key: value for key, value in values.items() if key != "logo"}
     context["lines"] = [
         {key: value for key, value in row.items() if key != "line"} for row in values["lines"]
@@ -114,7 +210,7 @@ def _render_docxtpl(template_raw, values):
     # Texts as plain strings in a template: one string per paragraph.
     for key in ("intro", "closing"):
         context[key] = ["".join(text for text, _bold in runs) for runs in values[key]]
-    document.render(context, jinja_env=SandboxedEnvironment())
+    document.render(context, jinja_env=SandboxedEnvironment(autoescape=True), autoescape=True)
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()

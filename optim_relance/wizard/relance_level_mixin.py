@@ -1,5 +1,7 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError
+
+from ..models.account_move_line import check_level
 
 LEVEL_CHOICES = [
     ("1", "Level 1 – friendly reminder"),
@@ -23,6 +25,59 @@ class RelanceLevelMixin(models.AbstractModel):
         inverse="_inverse_level_choice",
     )
 
+    # The installments fields of the wizards using this mixin
+    _line_fields = ()
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_vals(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_vals(vals)
+        return super().write(vals)
+
+    @api.model
+    def _check_vals(self, vals):
+        """Refuse what the ORM would silently truncate or turn into a raw
+        database error: a fractional level, an unknown installment."""
+        if "level" in vals:
+            vals["level"] = check_level(self.env, vals["level"])
+        for fname in self._line_fields:
+            if fname in vals:
+                self._check_lines_exist(self._command_ids(vals[fname]))
+
+    @api.model
+    def _command_ids(self, commands):
+        """The record ids a x2many value of ``create``/``write`` refers to."""
+        ids = []
+        for command in commands or []:
+            if isinstance(command, int):
+                ids.append(command)
+            elif isinstance(command, (list, tuple)) and command:
+                if command[0] == fields.Command.SET and len(command) > 2:
+                    ids += list(command[2] or [])
+                elif command[0] == fields.Command.LINK and len(command) > 1:
+                    ids.append(command[1])
+        return ids
+
+    @api.model
+    def _check_lines_exist(self, ids):
+        try:
+            ids = [int(line_id) for line_id in ids]
+        except (TypeError, ValueError) as exc:
+            raise UserError(self.env._("Installments are given by their ids.")) from exc
+        missing = set(ids) - set(self.env["account.move.line"].browse(ids).exists().ids)
+        if missing:
+            raise UserError(
+                self.env._(
+                    "These installments do not exist (any more): %(ids)s. Reload the list "
+                    "and select them again.",
+                    ids=", ".join(str(line_id) for line_id in sorted(missing)),
+                )
+            )
+
     @api.model
     def default_get(self, fields_list):
         values = super().default_get(fields_list)
@@ -38,6 +93,7 @@ class RelanceLevelMixin(models.AbstractModel):
         context = self.env.context
         if context.get("active_model") != "account.move.line" or not context.get("active_ids"):
             return self.env["account.move.line"]
+        self._check_lines_exist(context["active_ids"])
         return self.env["account.move.line"].browse(context["active_ids"])
 
     @api.model
@@ -49,8 +105,8 @@ class RelanceLevelMixin(models.AbstractModel):
 
     @api.constrains("level")
     def _check_level(self):
-        if any(record.level not in (1, 2, 3) for record in self):
-            raise ValidationError(self.env._("The reminder level must be 1, 2 or 3."))
+        for record in self:
+            check_level(self.env, record.level)
 
     @api.depends("level")
     def _compute_level_choice(self):

@@ -40,6 +40,7 @@ class RelanceWizard(models.TransientModel):
     _name = "relance.wizard"
     _inherit = "relance.level.mixin"
     _description = "Process reminders"
+    _line_fields = ("selected_line_ids",)
 
     scope = fields.Selection(
         [("selected", "Selected installments"), ("all", "All installments of the list")],
@@ -84,12 +85,22 @@ class RelanceWizard(models.TransientModel):
     # Selection, rules and grouping: shared by the preview and the confirm
     # ------------------------------------------------------------------
     def _get_list_domain(self):
+        """The list's search, checked to be a valid domain on installments."""
+        error = UserError(self.env._("The list's search could not be read."))
         try:
             domain = ast.literal_eval(self.active_domain or "[]")
-        except (ValueError, SyntaxError) as exc:
-            raise UserError(self.env._("The list's search could not be read.")) from exc
-        if not isinstance(domain, list):
-            raise UserError(self.env._("The list's search could not be read."))
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError) as exc:
+            raise error from exc
+        if not isinstance(domain, list) or not all(
+            element in (expression.NOT_OPERATOR, expression.AND_OPERATOR, expression.OR_OPERATOR)
+            or (isinstance(element, (list, tuple)) and len(element) == 3)
+            for element in domain
+        ):
+            raise error
+        try:
+            expression.expression(domain, self.env["account.move.line"])
+        except (ValueError, TypeError, KeyError, AssertionError) as exc:
+            raise error from exc
         return domain
 
     def _get_target_lines(self):

@@ -4,6 +4,7 @@ from datetime import timedelta
 import lxml.html
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import format_amount, format_date, is_html_empty
 
 from ..models.account_move_line import level_field
@@ -216,7 +217,14 @@ class RelanceWizardLetter(models.TransientModel):
         template = self.level_config_id.mail_template_id
         payer = self.payer_id
         if not template:
-            template = self.env.ref(f"optim_relance.mail_template_relance_level_{self.level}")
+            raise UserError(
+                self.env._(
+                    "The reminder level “%(level)s” of %(company)s has no email template: "
+                    "choose one on the level (Invoicing › Configuration › Reminder levels).",
+                    level=self.level_config_id.display_name,
+                    company=self.company_id.name,
+                )
+            )
         template = template.with_context(lang=self.lang)
         context = self._render_context()
 
@@ -224,7 +232,9 @@ class RelanceWizardLetter(models.TransientModel):
             return template._render_field(field, [payer.id], add_context=context)[payer.id]
 
         body = render("body_html")
-        email_from = render("email_from") or self.company_id.email_formatted
+        email_from = (
+            render("email_from") or self.company_id.email_formatted or self.env.user.email_formatted
+        )
         return {
             "subject": render("subject"),
             "body": body,
