@@ -3,7 +3,7 @@ import base64
 import lxml.html
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools.rendering_tools import parse_inline_template
 
 from odoo.addons.base.models.ir_qweb import QWebException
@@ -118,16 +118,52 @@ class RelanceLevel(models.Model):
         for vals in vals_list:
             if "level" in vals:
                 vals["level"] = check_level(self.env, vals["level"])
-        return super().create(vals_list)
+            if vals.get("mail_template_id"):
+                self._check_template_choice()
+        levels = super(
+            RelanceLevel, self.with_context(relance_dynamic_fields=DYNAMIC_FIELDS)
+        ).create(vals_list)
+        for level in levels.filtered(lambda record: not record.mail_template_id):
+            # Elevated rights: the level's own new template, not a choice.
+            level.sudo().mail_template_id = level._copy_shipped_template()
+        return levels
 
     def write(self, vals):
         if "level" in vals:
             vals["level"] = check_level(self.env, vals["level"])
+        if "mail_template_id" in vals:
+            self._check_template_choice()
+        moved = "company_id" in vals and not self.env.su
+        if moved and any(level.company_id.id != vals["company_id"] for level in self):
+            raise UserError(
+                self.env._(
+                    "A reminder level stays in its company: create the level in the "
+                    "other company instead."
+                )
+            )
         # Only what is written is checked for dynamic content: a manager
         # changes the deadline or the Word template of a level whatever its
-        # texts hold. The key is always set here, never taken from the caller.
+        # texts hold. The key is always set here (and in create), never taken
+        # from the caller.
         changed = tuple(fname for fname in DYNAMIC_FIELDS if fname in vals)
         return super(RelanceLevel, self.with_context(relance_dynamic_fields=changed)).write(vals)
+
+    def _check_template_choice(self):
+        """Pointing a level at an existing template then editing it from the
+        level would rewrite that template: for template editors only."""
+        if not (self.env.su or self.env.user.has_group("mail.group_mail_template_editor")):
+            self._raise_template_editor_only()
+
+    def _copy_shipped_template(self):
+        """A copy of the shipped email template of this level, its own."""
+        self.ensure_one()
+        source = self.env.ref(
+            f"optim_relance.mail_template_relance_level_{self.level}", raise_if_not_found=False
+        )
+        if not source:
+            return self.env["mail.template"]
+        # Elevated rights: a level's own template, created with the level.
+        return source.sudo().copy({"name": f"{source.name} – {self.company_id.name}"})
 
     def _update_field_translations(self, fname, translations, digest=None, source_lang=None):
         return super(
@@ -139,7 +175,8 @@ class RelanceLevel(models.Model):
         applied to the texts being written, with a message saying what to do."""
         if self.env.su or self.env.user.has_group("mail.group_mail_template_editor"):
             return
-        fnames = self.env.context.get("relance_dynamic_fields", DYNAMIC_FIELDS)
+        fnames = set(self.env.context.get("relance_dynamic_fields", DYNAMIC_FIELDS))
+        fnames &= set(DYNAMIC_FIELDS)
         for level in self:
             for fname in fnames:
                 if level._is_unsafe(level[fname], level._fields[fname], level.render_model):
@@ -211,22 +248,18 @@ class RelanceLevel(models.Model):
     @api.constrains("mail_template_id", "company_id")
     def _check_mail_template_id(self):
         for level in self.filtered("mail_template_id"):
+            template = level.mail_template_id.sudo()
             others = (
                 self.sudo()
                 .with_context(active_test=False)
-                .search_count(
-                    [
-                        ("mail_template_id", "=", level.mail_template_id.id),
-                        ("company_id", "!=", level.company_id.id),
-                    ]
-                )
+                .search_count([("mail_template_id", "=", template.id), ("id", "!=", level.id)])
             )
-            if others:
+            if others or template.model != "res.partner":
                 raise ValidationError(
                     self.env._(
-                        "The email template “%(template)s” is already used by another "
-                        "company's reminder level: each company has its own.",
-                        template=level.mail_template_id.name,
+                        "The email template “%(template)s” cannot be used: each reminder level "
+                        "has its own template, on contacts.",
+                        template=template.name,
                     )
                 )
 

@@ -497,17 +497,63 @@ class TestLevelsPerCompany(HardeningCase):
 
     def test_manager_of_another_company(self):
         level = self.level_of(1)
+        as_2 = {"allowed_company_ids": self.company_2.ids}
+        foreign = level.with_user(self.manager_2).with_context(**as_2)
         with self.assertRaises(AccessError):
-            level.with_user(self.manager_2).write({"deadline_days": 99})
+            foreign.write({"deadline_days": 99})
         with self.assertRaises(AccessError):
-            level.with_user(self.manager_2).read(["name"])
-        own = self.level_of(1, self.company_2)
-        with self.assert_raises_msg(ValidationError, "already used by another company"):
-            own.with_user(self.manager_2).sudo().write(
-                {"mail_template_id": level.mail_template_id.id}
-            )
+            foreign.read(["name"])
+        self.assertEqual(
+            self.env["relance.level"]
+            .with_user(self.manager_2)
+            .with_context(**as_2)
+            .search([("level", "in", (1, 2, 3))]),
+            self.env["relance.level"].sudo().search([("company_id", "=", self.company_2.id)]),
+        )
+        own = self.level_of(1, self.company_2).with_user(self.manager_2).with_context(**as_2)
+        own_before = (own.company_id, own.mail_template_id)
+        # Pointing their level at another template (then editing it from the
+        # level) or moving their level to another company: refused.
+        reset_password = self.env.ref("auth_signup.reset_password_email", raise_if_not_found=False)
+        for template in (level.mail_template_id, reset_password):
+            if template:
+                with (
+                    self.subTest(template=template.name),
+                    self.assert_raises_msg(AccessError, "ask an administrator"),
+                ):
+                    own.write({"mail_template_id": template.id, "email_body": "<p>Phishing</p>"})
+        with self.assert_raises_msg(UserError, "stays in its company"):
+            own.write({"company_id": self.company.id})
+        with self.assert_raises_msg(ValidationError, "cannot be used"):
+            own.sudo().write({"mail_template_id": level.mail_template_id.id})
+        own.invalidate_recordset()
+        self.assertEqual((own.sudo().company_id, own.sudo().mail_template_id), own_before)
         level.invalidate_recordset()
         self.assertEqual(level.deadline_days, 15)
+        self.assertNotIn("Phishing", level.mail_template_id.body_html)
+
+    def test_forged_context_does_not_skip_the_check(self):
+        """The key telling which texts are written is always the server's."""
+        level = self.level_of(3).with_user(self.manager)
+        level.unlink()
+        code = '<p><t t-out="object.sudo().env.user.login"/></p>'
+        forged = (
+            self.env["relance.level"]
+            .with_user(self.manager)
+            .with_context(relance_dynamic_fields=[])
+        )
+        with self.assert_raises_msg(AccessError, "ask an administrator"):
+            forged.create({"level": 3, "name": "Mise en demeure", "letter_intro": code})
+        with self.assert_raises_msg(AccessError, "ask an administrator"):
+            self.level_of(2).with_user(self.manager).with_context(relance_dynamic_fields=[]).write(
+                {"letter_intro": code}
+            )
+        self.assertFalse(self.env["relance.level"].search([("level", "=", 3)]))
+        # Without code, the manager re-creates the level: with its own template.
+        new = forged.create({"level": 3, "name": "Mise en demeure", "letter_intro": "<p>Payez</p>"})
+        self.assertEqual(new.company_id, self.company)
+        self.assertEqual(new.sudo().mail_template_id.model, "res.partner")
+        self.assertNotEqual(new.sudo().mail_template_id, self.level_of(2).mail_template_id)
 
 
 @freeze_time(FROZEN_NOW)
@@ -520,6 +566,8 @@ class TestWordTemplateCheck(HardeningCase):
             (docx_bytes("Bonjour {{ payer_name }"), "field syntax error"),
             (docx_bytes("{% for row in lines %}{{ row.invoice }}"), "field syntax error"),
             (docx_bytes("{{ payer_name.__class__.__mro__ }}"), "cannot be filled"),
+            (docx_bytes("{{ 1 / 0 }}"), "cannot be filled"),
+            (docx_bytes('{{ level + "x" }}'), "cannot be filled"),
         )
         for raw, message in cases:
             with self.subTest(message=message), self.assert_raises_msg(ValidationError, message):
@@ -564,7 +612,14 @@ class TestOddValues(HardeningCase):
 
     def test_malformed_search(self):
         before = self.counts()
-        for domain in ("[((1))]", "[('nope', '=', 1)]", "{'a': 1}", "[('id', 'in')]", "[1, 2"):
+        for domain in (
+            "[((1))]",
+            "[('nope', '=', 1)]",
+            "{'a': 1}",
+            "[('id', 'in')]",
+            "[1, 2",
+            "[('date_maturity', '=', 'zzz')]",
+        ):
             wizard = self.make_wizard(scope="all")
             wizard.active_domain = domain
             with (

@@ -25,8 +25,11 @@ _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 TEMPLATE_ERRORS = (
     zipfile.BadZipFile,
     PackageNotFoundError,
-    KeyError,
+    LookupError,
     ValueError,
+    TypeError,
+    AttributeError,
+    ArithmeticError,
     jinja2.TemplateError,
     etree.LxmlError,
 )
@@ -159,7 +162,7 @@ def check_template(env, template_raw):
     parsed or filled: it is tried once on sample values."""
     try:
         _render_docxtpl(template_raw, sample_values())
-    except (zipfile.BadZipFile, PackageNotFoundError, KeyError) as exc:
+    except (zipfile.BadZipFile, PackageNotFoundError, KeyError) as exc:  # not a .docx
         raise ValidationError(
             env._("The Word template must be a .docx file (Word 2007 or later).")
         ) from exc

@@ -3,6 +3,7 @@ import io
 import zipfile
 from collections import defaultdict
 
+import psycopg2
 from PyPDF2 import PdfFileReader, PdfFileWriter
 
 from odoo import api, fields, models
@@ -119,7 +120,12 @@ class RelanceWizard(models.TransientModel):
                     line_model._relance_installment_domain(),
                 ]
             )
-        return line_model.search(domain, order="reminder_payer_id, date_maturity, id")
+        try:
+            # A value the database refuses (a date "zzz") is the search's fault.
+            with self.env.cr.savepoint(flush=False):
+                return line_model.search(domain, order="reminder_payer_id, date_maturity, id")
+        except psycopg2.DataError as exc:
+            raise UserError(self.env._("The list's search could not be read.")) from exc
 
     @api.model
     def _letter_key(self, line):
