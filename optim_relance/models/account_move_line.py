@@ -419,28 +419,10 @@ class AccountMoveLine(models.Model):
         # Elevated rights after the checks above: users may neither write the
         # dates directly nor create history (evidence), only through here.
         self.sudo().write({level_field(level): date})
-        return (
-            self.env["relance.history"]
-            .sudo()
-            .create(
-                [
-                    {
-                        "move_line_id": line.id,
-                        "move_id": line.move_id.id,
-                        "partner_id": line.reminder_payer_id.id,
-                        "level": level,
-                        "date": date,
-                        "channel": channel,
-                        "amount_residual": line.amount_residual,
-                        "company_id": line.company_id.id,
-                        "user_id": self.env.uid,
-                        "note": note,
-                    }
-                    for line in self
-                ]
-            )
-            .sudo(False)
-        )
+        history = self.env["relance.history"].sudo()
+        return history.create(
+            [{**history._line_vals(line, level, date, channel), "note": note} for line in self]
+        ).sudo(False)
 
     def _relance_lock(self):
         """Lock the installments until the end of the transaction. Two users

@@ -2,6 +2,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL, format_date
 
+from .account_move_line import check_level
+
 CHANNELS = [
     ("email", "Email"),
     ("pdf", "PDF letter"),
@@ -99,8 +101,8 @@ class RelanceHistory(models.Model):
 
     @api.constrains("level")
     def _check_level(self):
-        if any(record.level not in (1, 2, 3) for record in self):
-            raise ValidationError(self.env._("The reminder level must be 1, 2 or 3."))
+        for record in self:
+            check_level(self.env, record.level)
 
     @api.constrains("attachment_id", "company_id", "level", "date", "partner_id")
     def _check_attachment_id(self):
@@ -134,17 +136,9 @@ class RelanceHistory(models.Model):
         return self.sudo().create(
             [
                 {
-                    "move_line_id": line.id,
-                    "move_id": line.move_id.id,
-                    "partner_id": line.reminder_payer_id.id,
-                    "level": level,
-                    "date": today,
-                    "channel": "correction",
+                    **self._line_vals(line, level, today, "correction"),
                     "old_date": old,
                     "new_date": new,
-                    "amount_residual": line.amount_residual,
-                    "company_id": line.company_id.id,
-                    "user_id": self.env.uid,
                     "note": self.env._(
                         "Level %(level)s reminder date corrected: %(old)s → %(new)s",
                         level=level,
@@ -155,6 +149,22 @@ class RelanceHistory(models.Model):
                 for line, level, old, new in corrections
             ]
         )
+
+    @api.model
+    def _line_vals(self, line, level, date, channel):
+        """What every history record of an installment says: the installment,
+        its invoice, payer, company and residual, the level, date and who."""
+        return {
+            "move_line_id": line.id,
+            "move_id": line.move_id.id,
+            "partner_id": line.reminder_payer_id.id,
+            "level": level,
+            "date": date,
+            "channel": channel,
+            "amount_residual": line.amount_residual,
+            "company_id": line.company_id.id,
+            "user_id": self.env.uid,
+        }
 
     def _link_attachments(self, attachment_by_history):
         """Set the document of many history records in one query (a write per

@@ -48,7 +48,6 @@ class RelanceLevel(models.Model):
     _inherit = "mail.render.mixin"
     _description = "Reminder level"
     _order = "level, company_id"
-    _check_company_auto = True
     # Like mail.template: rendering stays allowed for every user, writing
     # dynamic content is checked on create/write (see
     # ``_check_access_right_dynamic_template``).
@@ -148,10 +147,13 @@ class RelanceLevel(models.Model):
         changed = tuple(fname for fname in DYNAMIC_FIELDS if fname in vals)
         return super(RelanceLevel, self.with_context(relance_dynamic_fields=changed)).write(vals)
 
+    def _is_template_editor(self):
+        return self.env.su or self.env.user.has_group("mail.group_mail_template_editor")
+
     def _check_template_choice(self):
         """Pointing a level at an existing template then editing it from the
         level would rewrite that template: for template editors only."""
-        if not (self.env.su or self.env.user.has_group("mail.group_mail_template_editor")):
+        if not self._is_template_editor():
             self._raise_template_editor_only()
 
     def _copy_shipped_template(self):
@@ -173,7 +175,7 @@ class RelanceLevel(models.Model):
     def _check_access_right_dynamic_template(self):
         """Odoo's rule for templates (code in a text is for template editors),
         applied to the texts being written, with a message saying what to do."""
-        if self.env.su or self.env.user.has_group("mail.group_mail_template_editor"):
+        if self._is_template_editor():
             return
         fnames = set(self.env.context.get("relance_dynamic_fields", DYNAMIC_FIELDS))
         fnames &= set(DYNAMIC_FIELDS)
@@ -222,7 +224,7 @@ class RelanceLevel(models.Model):
     def _inverse_email_fields(self):
         """The email of a level is its own template, edited from the level by
         whoever may edit the level, under Odoo's dynamic content rule."""
-        editor = self.env.su or self.env.user.has_group("mail.group_mail_template_editor")
+        editor = self._is_template_editor()
         for level in self:
             template = level.mail_template_id
             if not template:
@@ -300,7 +302,7 @@ class RelanceLevel(models.Model):
     @api.model
     def _create_company_levels(self, companies):
         """The three levels of each of ``companies`` that has none yet, copied
-        from the shipped ones, each with its own copy of the email template."""
+        from the shipped ones (each gets its own email template in create)."""
         levels = self.sudo().with_context(active_test=False)
         existing = {
             (record.company_id.id, record.level)
@@ -315,15 +317,7 @@ class RelanceLevel(models.Model):
                     continue
                 # Elevated rights: installing the addon or creating a company
                 # sets up that company's levels, whoever does it.
-                template = source.sudo().mail_template_id
-                source.sudo().copy(
-                    {
-                        "company_id": company.id,
-                        "docx_template": False,
-                        "mail_template_id": template
-                        and template.copy({"name": f"{template.name} – {company.name}"}).id,
-                    }
-                )
+                source.sudo().copy({"company_id": company.id, "docx_template": False})
 
 
 def _strip_variables(html):

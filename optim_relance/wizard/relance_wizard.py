@@ -86,23 +86,22 @@ class RelanceWizard(models.TransientModel):
     # Selection, rules and grouping: shared by the preview and the confirm
     # ------------------------------------------------------------------
     def _get_list_domain(self):
-        """The list's search, checked to be a valid domain on installments."""
-        error = UserError(self.env._("The list's search could not be read."))
+        """The list's search, checked to have the shape of a domain (its
+        fields and values are checked by the search itself)."""
         try:
             domain = ast.literal_eval(self.active_domain or "[]")
         except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError) as exc:
-            raise error from exc
+            raise self._unreadable_search() from exc
         if not isinstance(domain, list) or not all(
             element in (expression.NOT_OPERATOR, expression.AND_OPERATOR, expression.OR_OPERATOR)
             or (isinstance(element, (list, tuple)) and len(element) == 3)
             for element in domain
         ):
-            raise error
-        try:
-            expression.expression(domain, self.env["account.move.line"])
-        except (ValueError, TypeError, KeyError, AssertionError) as exc:
-            raise error from exc
+            raise self._unreadable_search()
         return domain
+
+    def _unreadable_search(self):
+        return UserError(self.env._("The list's search could not be read."))
 
     def _get_target_lines(self):
         """The installments this run looks at, always within the installments
@@ -121,11 +120,12 @@ class RelanceWizard(models.TransientModel):
                 ]
             )
         try:
-            # A value the database refuses (a date "zzz") is the search's fault.
+            # An unknown field, operator or a value the database refuses (a
+            # date "zzz") in the list's search.
             with self.env.cr.savepoint(flush=False):
                 return line_model.search(domain, order="reminder_payer_id, date_maturity, id")
-        except psycopg2.DataError as exc:
-            raise UserError(self.env._("The list's search could not be read.")) from exc
+        except (ValueError, TypeError, KeyError, AssertionError, psycopg2.DataError) as exc:
+            raise self._unreadable_search() from exc
 
     @api.model
     def _letter_key(self, line):
