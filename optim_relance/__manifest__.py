@@ -10,6 +10,7 @@
     "depends": ["account", "mail"],
     "external_dependencies": {"python": ["python-docx", "docxtpl"]},
     "pre_init_hook": "pre_init_hook",
+    "post_init_hook": "post_init_hook",
     "data": [
         "security/ir.model.access.csv",
         "security/ir_rule.xml",

@@ -23,3 +23,9 @@ def pre_init_hook(env):
          WHERE m.id = l.move_id AND m.reminder_payer_id IS NOT NULL;
         """
     )
+
+
+def post_init_hook(env):
+    """The reminder levels of the companies that exist at install: after the
+    translations are loaded, so that the copies are in French too."""
+    env["res.company"]._relance_create_levels()

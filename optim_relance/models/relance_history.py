@@ -129,9 +129,12 @@ class RelanceHistory(models.Model):
         """Log manager corrections of reminder dates on the installments'
         history: ``corrections`` is ``[(line, level, old date, new date)]``."""
         today = fields.Date.context_today(self)
+        # The note is stored: in the language of the user who corrected, even
+        # over RPC without a context.
+        env = self.with_context(lang=self.env.lang or self.env.user.lang).env
 
         def show(date):
-            return format_date(self.env, date) if date else self.env._("none")
+            return format_date(env, date) if date else env._("none")
 
         return self.sudo().create(
             [
@@ -139,7 +142,7 @@ class RelanceHistory(models.Model):
                     **self._line_vals(line, level, today, "correction"),
                     "old_date": old,
                     "new_date": new,
-                    "note": self.env._(
+                    "note": env._(
                         "Level %(level)s reminder date corrected: %(old)s → %(new)s",
                         level=level,
                         old=show(old),

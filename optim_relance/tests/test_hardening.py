@@ -285,6 +285,21 @@ class TestDatesOnlyThroughRecording(HardeningCase):
             corrections[0].display_name, f"Level 1 date corrected – {self.invoice.name}"
         )
 
+    def test_correction_note_in_the_managers_language(self):
+        """The note is stored: in the corrector's language, even over RPC
+        without a context."""
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.manager.lang = "fr_FR"
+        self.line.with_user(self.manager).with_context(lang=None).write(
+            {"reminder_date_1": self.ago(9)}
+        )
+        correction = self.history_of(self.line, corrections=True).filtered(
+            lambda history: history.channel == "correction"
+        )
+        self.assertEqual(
+            correction.note, "Date de relance de niveau 1 corrigée : 05/06/2024 → 06/06/2024"
+        )
+
     def test_manager_correction_keeps_the_rules(self):
         before = self.counts()
         line = self.line.with_user(self.manager)
@@ -449,6 +464,15 @@ class TestLevelsPerCompany(HardeningCase):
         new = self.env["res.company"].create({"name": "Optim Est"})
         new_levels = self.env["relance.level"].sudo().search([("company_id", "=", new.id)])
         self.assertEqual(new_levels.mapped("level"), [1, 2, 3])
+
+    def test_new_company_levels_keep_translations(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        source = self.env.ref("optim_relance.relance_level_2").sudo()
+        source.update_field_translations("name", {"fr_FR": "Deuxième relance"})
+        company = self.env["res.company"].create({"name": "Optim Ouest"})
+        level = self.env["relance.level"].sudo()._get_for(2, company)
+        self.assertEqual(level.with_context(lang="fr_FR").name, "Deuxième relance")
+        self.assertEqual(level.with_context(lang="en_US").name, "Second reminder")
 
     def test_manager_edits_settings_and_texts(self):
         self.assertFalse(self.manager.has_group("mail.group_mail_template_editor"))
