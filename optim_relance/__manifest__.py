@@ -20,6 +20,7 @@
         "report/relance_report.xml",
         "wizard/relance_backfill_wizard_views.xml",
         "wizard/relance_wizard_views.xml",
+        "views/relance_letter_views.xml",
         "views/relance_history_views.xml",
         "views/relance_level_views.xml",
         "views/account_move_line_views.xml",
@@ -27,8 +28,8 @@
         "views/res_partner_views.xml",
         "views/menus.xml",
     ],
-    "demo": ["demo/relance_demo.xml"],
     "assets": {
+        "web.assets_backend": ["optim_relance/static/src/**/*"],
         "web.assets_tests": ["optim_relance/static/tests/tours/*.js"],
     },
 }

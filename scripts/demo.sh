@@ -82,11 +82,12 @@ run_odoo() {
 
 # Two runs: Odoo loads the chart of accounts of the country once all the
 # modules of a run are installed, so the French chart (l10n_fr_account) must
-# be there before our demo data is created with its accounts and taxes.
+# be there before the demo addon (optim_relance_demo, which depends on
+# optim_relance) creates its data with the chart's accounts and taxes.
 log "installing the French accounting (l10n_fr_account)"
 run_odoo -i l10n_fr_account
-log "installing optim_relance with its demo data"
-run_odoo -i optim_relance
+log "installing optim_relance_demo (optim_relance and its demo data)"
+run_odoo -i optim_relance_demo
 
 log "checking the database"
 (

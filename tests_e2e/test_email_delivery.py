@@ -10,6 +10,7 @@ API (XML-RPC, HTTP), as an integration or a browser would:
 * the PDF batch downloaded over HTTP, and refused to whoever may not see it.
 """
 
+import base64
 import html
 import os
 import re
@@ -388,9 +389,20 @@ class TestRelanceEndToEnd(unittest.TestCase):
         self.assertEqual(action.get("type"), "ir.actions.client", action)
         self.assertIn("2 reminder email(s) queued", action["params"]["message"])
 
+        # One stored letter per payer reminded; each email is a message of its letter.
+        letters = self.admin(
+            "relance.letter",
+            "search_read",
+            [("partner_id", "in", [alpha.id, beta.id, gamma.id])],
+            fields=["partner_id", "output", "level", "attachment_ids", "mail_id"],
+        )
+        self.assertEqual(
+            sorted((lt["partner_id"][0], lt["output"], lt["level"]) for lt in letters),
+            sorted((p.id, "email", 1) for p in with_email),
+        )
         mail_domain = [
-            ("model", "=", "res.partner"),
-            ("res_id", "in", [alpha.id, beta.id, gamma.id]),
+            ("model", "=", "relance.letter"),
+            ("res_id", "in", [lt["id"] for lt in letters]),
         ]
         queued = self.admin("mail.mail", "search_read", mail_domain, fields=["state", "email_to"])
         self.assertEqual(
@@ -459,6 +471,32 @@ class TestRelanceEndToEnd(unittest.TestCase):
         for line_id in all_ids:
             expected = wizard["date"] if line_id in reminded else False
             self.assertEqual(dates[line_id]["reminder_date_1"], expected, f"line {line_id}")
+        self.assertEqual(
+            attachments,
+            {aid for lt in letters for aid in lt["attachment_ids"]},
+            "the letters' PDFs",
+        )
+
+        # Resent to the payer's new address: the same PDF, no new reminder.
+        (alpha_letter,) = [lt for lt in letters if lt["partner_id"][0] == alpha.id]
+        (stored_pdf,) = self.admin(
+            "ir.attachment", "read", alpha_letter["attachment_ids"], fields=["datas"]
+        )
+        new_address = "new.billing@alpha-e2e.example.com"
+        self.admin("res.partner", "write", [alpha.id], {"reminder_email": new_address})
+        action = accountant("relance.letter", "action_resend", [alpha_letter["id"]])
+        self.assertEqual(action["params"]["type"], "success", action)
+        since = len(self.sink.messages)
+        self.run_mail_queue()
+        (resent,) = self.sink.wait_for(1, since=since)
+        self.assertEqual(resent.rcpt_tos, [new_address])
+        self.assertEqual(resent.subject, subject)
+        ((_filename, raw),) = resent.pdf_attachments()
+        self.assertEqual(
+            raw, base64.b64decode(stored_pdf["datas"]), "the stored PDF, not a new one"
+        )
+        self.assertEqual(len(self.histories(all_ids)), len(histories), "no new history")
+        self.assertEqual(self.reminder_dates(all_ids), dates, "no new level")
 
     # ------------------------------------------------------------------
     # 2. Two users confirm the same reminders at the same time

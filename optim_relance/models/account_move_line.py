@@ -16,9 +16,19 @@ def level_field(level):
 REMINDER_DATE_FIELDS = tuple(level_field(level) for level in REMINDER_LEVELS)
 
 
+# The same rule and message in the database, for the stored levels (letters,
+# history, texts).
+LEVEL_RANGE_CONSTRAINT = (
+    "level_range",
+    "CHECK(level BETWEEN 1 AND 3)",
+    "The reminder level must be 1, 2 or 3.",
+)
+
+
 def check_level(env, value):
     """``value`` as a reminder level (1, 2 or 3), else a French error: a
-    fraction or a text is refused, never truncated."""
+    fraction or a text is refused, never truncated. Every ``create`` and
+    ``write`` of a level goes through here."""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or value not in REMINDER_LEVELS:
@@ -199,13 +209,13 @@ class AccountMoveLine(models.Model):
 
     def _write_payer_field(self, partner_field, line_field):
         """Write a collection field of the payer from the installment panel:
-        the very field of the contact form (see ``res.partner.write``)."""
+        the very field of the contact form."""
         for line in self:
             if not line.reminder_payer_id:
                 raise UserError(
                     self.env._("The installment %(line)s has no payer.", line=line._relance_label())
                 )
-            line.reminder_payer_id.write({partner_field: line[line_field]})
+            line.reminder_payer_id._relance_set_collection({partner_field: line[line_field]})
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -403,9 +413,12 @@ class AccountMoveLine(models.Model):
     # ------------------------------------------------------------------
     # Recording reminders: the one path for the wizards and RPC
     # ------------------------------------------------------------------
-    def _relance_record(self, level, date, channel, note=False):
+    def _relance_record(self, level, date, channel, note=False, history_vals=None):
         """Record a level ``level`` reminder dated ``date`` on every installment
         of ``self`` and log its history, in two batched writes.
+
+        :param history_vals: ``{installment id: values}`` added to its history
+            record (its letter and document, from ``relance.letter._record``)
 
         :return: the created ``relance.history`` records
         """
@@ -420,8 +433,16 @@ class AccountMoveLine(models.Model):
         # dates directly nor create history (evidence), only through here.
         self.sudo().write({level_field(level): date})
         history = self.env["relance.history"].sudo()
+        history_vals = history_vals or {}
         return history.create(
-            [{**history._line_vals(line, level, date, channel), "note": note} for line in self]
+            [
+                {
+                    **history._line_vals(line, level, date, channel),
+                    "note": note,
+                    **history_vals.get(line.id, {}),
+                }
+                for line in self
+            ]
         ).sudo(False)
 
     def _relance_lock(self):

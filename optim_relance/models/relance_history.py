@@ -1,8 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tools import SQL, format_date
+from odoo.tools import format_date
 
-from .account_move_line import check_level
+from .account_move_line import LEVEL_RANGE_CONSTRAINT
 
 CHANNELS = [
     ("email", "Email"),
@@ -41,6 +41,7 @@ class RelanceHistory(models.Model):
     level = fields.Integer(required=True)
     date = fields.Date(required=True, default=fields.Date.context_today)
     channel = fields.Selection(CHANNELS, required=True, default="manual")
+    letter_id = fields.Many2one("relance.letter", index="btree_not_null", ondelete="restrict")
     attachment_id = fields.Many2one("ir.attachment", string="Document", ondelete="restrict")
     attachment_name = fields.Char(related="attachment_id.name", string="Document name")
     user_id = fields.Many2one(
@@ -56,9 +57,7 @@ class RelanceHistory(models.Model):
     old_date = fields.Date(string="Former date", help="Date corrected: the value before.")
     new_date = fields.Date(string="Corrected date", help="Date corrected: the value after.")
 
-    _sql_constraints = [
-        ("level_range", "CHECK(level BETWEEN 1 AND 3)", "The reminder level must be 1, 2 or 3."),
-    ]
+    _sql_constraints = [LEVEL_RANGE_CONSTRAINT]
 
     @api.depends("level", "move_id", "channel")
     def _compute_display_name(self):
@@ -99,28 +98,27 @@ class RelanceHistory(models.Model):
                 )
             )
 
-    @api.constrains("level")
-    def _check_level(self):
-        for record in self:
-            check_level(self.env, record.level)
-
-    @api.constrains("attachment_id", "company_id", "level", "date", "partner_id")
-    def _check_attachment_id(self):
-        """A document is the letter of that very reminder: kept with a history
-        record of the same company, payer, level and date."""
-        for record in self.filtered("attachment_id"):
+    @api.constrains("letter_id", "attachment_id", "company_id", "level", "date", "partner_id")
+    def _check_letter_id(self):
+        """A reminder's letter is the letter of that very reminder (same
+        company, payer, level and date), and its document one of that
+        letter's documents."""
+        for record in self.filtered(lambda history: history.letter_id or history.attachment_id):
+            letter = record.letter_id.sudo()
             attachment = record.attachment_id.sudo()
-            owner = self.sudo().browse(attachment.res_id).exists()
             if (
-                attachment.res_model != self._name
-                or attachment.company_id != record.company_id
-                or (owner.company_id, owner.partner_id, owner.level, owner.date)
+                (letter.company_id, letter.partner_id, letter.level, letter.date)
                 != (record.company_id, record.partner_id, record.level, record.date)
+                or record.move_line_id not in letter.line_ids
+                or (
+                    attachment
+                    and (attachment.res_model, attachment.res_id) != (letter._name, letter.id)
+                )
             ):
                 raise ValidationError(
                     self.env._(
-                        "The document of a reminder must be the letter of that reminder, "
-                        "in the same company."
+                        "The letter of a reminder must be the letter of that reminder, "
+                        "in the same company, and its document one of that letter's."
                     )
                 )
 
@@ -168,23 +166,6 @@ class RelanceHistory(models.Model):
             "company_id": line.company_id.id,
             "user_id": self.env.uid,
         }
-
-    def _link_attachments(self, attachment_by_history):
-        """Set the document of many history records in one query (a write per
-        distinct attachment would make one query per letter)."""
-        if not attachment_by_history:
-            return
-        self.env.cr.execute(
-            SQL(
-                "UPDATE relance_history h SET attachment_id = v.attachment_id"
-                " FROM (VALUES %s) AS v(id, attachment_id) WHERE h.id = v.id",
-                SQL(", ").join(
-                    SQL("(%s, %s)", history_id, attachment_id)
-                    for history_id, attachment_id in attachment_by_history.items()
-                ),
-            )
-        )
-        self.browse(attachment_by_history).invalidate_recordset(["attachment_id"])
 
     def action_open_document(self):
         self.ensure_one()

@@ -8,7 +8,9 @@ from odoo.tools.rendering_tools import parse_inline_template
 
 from odoo.addons.base.models.ir_qweb import QWebException
 
-from .account_move_line import check_level
+from ..tools import relance_docx
+from .account_move_line import LEVEL_RANGE_CONSTRAINT, check_level
+from .relance_letter import TEXT_VALUES
 
 # Fields of a level holding dynamic content (QWeb / inline template), and the
 # fields of its email template edited from the level form.
@@ -24,12 +26,8 @@ TEXT_VARIABLES = frozenset(
         "company.email_formatted",
         "len(lines)",
         "level",
-        "reminder_date_text",
-        "deadline_text",
-        "total_residual_text",
-        "total_amount_text",
-        "date_level_1",
-        "date_level_2",
+        "object.lang",
+        *TEXT_VALUES,
     }
 )
 
@@ -64,14 +62,22 @@ class RelanceLevel(models.Model):
         translate=True,
         render_engine="qweb",
         sanitize=False,
-        help="Text before the table of installments.",
+        help="Text before the table of installments. Variables: object (the payer), company, "
+        "lines, level, reminder_date_text, deadline_text, total_residual_text, "
+        "total_amount_text, date_level_1, date_level_2.",
     )
     letter_closing = fields.Html(
         string="Closing text",
         translate=True,
         render_engine="qweb",
         sanitize=False,
-        help="Text after the table of installments.",
+        help="Text after the table of installments, with the same variables as the opening text.",
+    )
+    lang = fields.Char(
+        string="Language",
+        default="{{ object.lang }}",
+        help="Language of the letters, rendered on the payer: by default its own "
+        "({{ object.lang }}); French when that language is not installed.",
     )
     deadline_days = fields.Integer(
         string="Payment deadline (days)",
@@ -81,7 +87,7 @@ class RelanceLevel(models.Model):
     mail_template_id = fields.Many2one(
         "mail.template",
         string="Email template",
-        domain=[("model", "=", "res.partner")],
+        domain=[("model", "=", "relance.letter")],
         ondelete="restrict",
         copy=False,
     )
@@ -102,6 +108,7 @@ class RelanceLevel(models.Model):
     docx_template_name = fields.Char()
 
     _sql_constraints = [
+        LEVEL_RANGE_CONSTRAINT,
         (
             "level_company_uniq",
             "UNIQUE(level, company_id)",
@@ -256,11 +263,11 @@ class RelanceLevel(models.Model):
                 .with_context(active_test=False)
                 .search_count([("mail_template_id", "=", template.id), ("id", "!=", level.id)])
             )
-            if others or template.model != "res.partner":
+            if others or template.model != "relance.letter":
                 raise ValidationError(
                     self.env._(
                         "The email template “%(template)s” cannot be used: each reminder level "
-                        "has its own template, on contacts.",
+                        "has its own template, on reminder letters.",
                         template=template.name,
                     )
                 )
@@ -269,15 +276,8 @@ class RelanceLevel(models.Model):
     def _check_docx_template(self):
         """Open, parse and render a Word template once on sample values when it
         is saved, so that no later Word run fails on it."""
-        from ..wizard import relance_docx  # wizard/ imports models/
-
         for level in self.filtered("docx_template"):
             relance_docx.check_template(self.env, base64.b64decode(level.docx_template))
-
-    @api.constrains("level")
-    def _check_level(self):
-        for level in self:
-            check_level(self.env, level.level)
 
     def _compute_render_model(self):
         self.render_model = "res.partner"

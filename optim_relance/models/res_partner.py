@@ -1,7 +1,7 @@
 import re
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
 from odoo.tools.mail import single_email_re
 
@@ -43,23 +43,32 @@ class ResPartner(models.Model):
     reminder_history_ids = fields.One2many(
         "relance.history", "partner_id", string="Reminder history"
     )
+    reminder_letter_ids = fields.One2many("relance.letter", "partner_id", string="Reminder letters")
     reminder_open_count = fields.Integer(
         string="Open installments", compute="_compute_reminder_totals"
     )
 
-    def write(self, vals):
-        """Credit controllers maintain the payer's collection details even
-        without the right to edit contacts: those two fields only."""
-        if (
-            vals
-            and set(vals) <= COLLECTION_FIELDS
-            and not self.env.su
-            and not self.env["res.partner"].has_access("write")
-            and self.env.user.has_group("account.group_account_invoice")
-        ):
-            self.check_access("read")
-            return super(ResPartner, self.sudo()).write(vals)
-        return super().write(vals)
+    def _relance_set_collection(self, vals):
+        """Write the payer's collection details (reminder email, collection
+        comment) from the installment panel: credit controllers keep them up
+        to date without the right to edit contacts, and only these two."""
+        unknown = set(vals) - COLLECTION_FIELDS
+        if unknown:
+            raise UserError(
+                self.env._(
+                    "Only the reminder email and the collection comment of a payer can be "
+                    "changed here (not: %(fields)s).",
+                    fields=", ".join(sorted(unknown)),
+                )
+            )
+        if not self.env.user.has_group("account.group_account_invoice"):
+            raise AccessError(
+                self.env._("Only invoicing users may change a payer's collection details.")
+            )
+        self.check_access("read")
+        # Elevated rights after the checks above: the two collection fields
+        # only, of payers the user may read.
+        return self.sudo().write(vals)
 
     @api.constrains("reminder_email")
     def _check_reminder_email(self):

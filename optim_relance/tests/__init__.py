@@ -9,3 +9,5 @@ from . import test_relance_outputs
 from . import test_relance_wizard_tour
 from . import test_relance_docx_template
 from . import test_hardening
+from . import test_no_demo_model
+from . import test_relance_letter

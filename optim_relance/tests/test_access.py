@@ -6,7 +6,7 @@ from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
-from .common import FROZEN_NOW, RelanceCommon
+from .common import FROZEN_NOW, RelanceCase
 
 JUNE_1 = date(2024, 6, 1)
 JUNE_6 = date(2024, 6, 6)
@@ -14,13 +14,13 @@ JUNE_6 = date(2024, 6, 6)
 
 @tagged("post_install", "-at_install")
 @freeze_time(FROZEN_NOW)
-class TestAccess(RelanceCommon):
+class TestAccess(RelanceCase):
     """Who sees and does what."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.invoice = cls.create_late_invoice(20, amount=200.0)
+        cls.invoice = cls.create_late_invoice(cls.customer, 20, amount=200.0)
         cls.line = cls.installments(cls.invoice)
         cls.history = cls.line._relance_record(1, JUNE_1, "manual", note="Before the addon")
         cls.menu = cls.env.ref("optim_relance.menu_relance_installments")
@@ -91,7 +91,7 @@ class TestAccess(RelanceCommon):
 
 @tagged("post_install", "-at_install")
 @freeze_time(FROZEN_NOW)
-class TestMultiCompany(RelanceCommon):
+class TestMultiCompany(RelanceCase):
     """A user of company B never sees company A's installments nor history."""
 
     @classmethod
@@ -100,10 +100,8 @@ class TestMultiCompany(RelanceCommon):
         cls.company_a = cls.company
         cls.company_b = cls.setup_other_company(name="Relance Company B")["company"]
         cls.shared = cls.env["res.partner"].create({"name": "Shared Customer", "company_id": False})
-        cls.invoice_a = cls.create_late_invoice(20, partner=cls.shared, amount=200.0)
-        cls.invoice_b = cls.create_late_invoice(
-            10, partner=cls.shared, amount=100.0, company=cls.company_b
-        )
+        cls.invoice_a = cls.create_late_invoice(cls.shared, 20, amount=200.0)
+        cls.invoice_b = cls.create_late_invoice(cls.shared, 10, amount=100.0, company=cls.company_b)
         cls.line_a = cls.installments(cls.invoice_a)
         cls.line_b = cls.installments(cls.invoice_b)
         cls.history_a = cls.line_a._relance_record(1, JUNE_1, "manual")

@@ -6,7 +6,7 @@ from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
 
-from .common import FROZEN_NOW, TODAY, RelanceCommon
+from .common import FROZEN_NOW, TODAY, RelanceCase
 
 JUNE_1 = date(2024, 6, 1)
 JUNE_5 = date(2024, 6, 5)
@@ -14,7 +14,7 @@ JUNE_5 = date(2024, 6, 5)
 
 @tagged("post_install", "-at_install")
 @freeze_time(FROZEN_NOW)
-class TestBackfillWizard(RelanceCommon):
+class TestBackfillWizard(RelanceCase):
     """Recording reminders sent before the addon ("reprise")."""
 
     @classmethod
@@ -25,8 +25,8 @@ class TestBackfillWizard(RelanceCommon):
         cls.patient = Partner.create(
             {"name": "Backfill Patient", "reminder_default_payer_id": cls.tiers.id}
         )
-        cls.invoice_a = cls.create_late_invoice(40, amount=400.0)
-        cls.invoice_b = cls.create_late_invoice(35, partner=cls.patient, amount=350.0)
+        cls.invoice_a = cls.create_late_invoice(cls.customer, 40, amount=400.0)
+        cls.invoice_b = cls.create_late_invoice(cls.patient, 35, amount=350.0)
         cls.pay(cls.invoice_b, amount=100.0)
         cls.line_a = cls.installments(cls.invoice_a)
         cls.line_b = cls.installments(cls.invoice_b)
@@ -54,22 +54,22 @@ class TestBackfillWizard(RelanceCommon):
         """The level proposed is the one that comes next for the selection:
         one above the lowest level reached, at most 3."""
         form = self.wizard_form(self.lines)
-        self.assertEqual((form.level, form.level_choice), (1, "1"))
+        self.assertEqual(form.level, 1)
         self.line_a.write({"reminder_date_1": JUNE_1})
         form = self.wizard_form(self.lines)
-        self.assertEqual((form.level, form.level_choice), (1, "1"))
+        self.assertEqual(form.level, 1)
         form = self.wizard_form(self.line_a)
-        self.assertEqual((form.level, form.level_choice), (2, "2"))
+        self.assertEqual(form.level, 2)
         self.line_b.write({"reminder_date_1": JUNE_1})
         form = self.wizard_form(self.lines)
-        self.assertEqual((form.level, form.level_choice), (2, "2"))
+        self.assertEqual(form.level, 2)
         self.line_a.write({"reminder_date_2": JUNE_5, "reminder_date_3": JUNE_5})
         form = self.wizard_form(self.line_a)
-        self.assertEqual((form.level, form.level_choice), (3, "3"))
+        self.assertEqual(form.level, 3)
 
     def test_form_records_level_1(self):
         form = self.wizard_form(self.lines)
-        form.level_choice = "1"
+        form.level = 1
         form.date = JUNE_1
         form.note = "Phoned the accountant"
         wizard = form.save()
@@ -116,11 +116,10 @@ class TestBackfillWizard(RelanceCommon):
         self.assertEqual(self.invoice_b.reminder_date_1, JUNE_1)
         self.assertEqual(self.tiers.reminder_history_ids.move_line_id, self.line_b)
 
-    def test_form_level_choice_drives_level(self):
+    def test_form_records_level_2(self):
         self.lines.write({"reminder_date_1": JUNE_1})
         form = self.wizard_form(self.lines)
-        form.level_choice = "2"
-        self.assertEqual(form.level, 2)
+        form.level = 2
         form.date = JUNE_5
         form.save().action_confirm()
         self.assertEqual(self.reminder_dates(self.line_a), (JUNE_1, JUNE_5, False, 2))
@@ -133,7 +132,7 @@ class TestBackfillWizard(RelanceCommon):
         self.Wizard.create(
             {
                 "line_ids": [Command.set(self.line_a.ids)],
-                "level_choice": "2",
+                "level": 2,
                 "date": JUNE_5,
                 "note": "Letter",
             }
@@ -168,7 +167,7 @@ class TestBackfillWizard(RelanceCommon):
 
     def test_invoicing_user_records(self):
         form = self.wizard_form(self.lines, user=self.invoice_user)
-        form.level_choice = "1"
+        form.level = 1
         form.date = JUNE_1
         form.save().action_confirm()
         self.assertEqual(self.reminder_dates(self.line_a), (JUNE_1, False, False, 1))

@@ -16,10 +16,10 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tests.common import JsonRpcException
 
-from ..wizard import relance_docx
-from .test_relance_wizard_common import (
+from ..tools import relance_docx
+from .common import (
     FROZEN_NOW,
-    RelanceWizardCase,
+    RelanceCase,
     convert_docx_to_pdf,
     docx_bytes,
     docx_text,
@@ -34,7 +34,7 @@ HOSTILE_NAMES = (
 )
 
 
-class HardeningCase(RelanceWizardCase):
+class HardeningCase(RelanceCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -130,6 +130,21 @@ class TestForgedHistory(HardeningCase):
     def test_attachment_of_another_company_or_reminder(self):
         history = self.line._relance_record(1, self.ago(5), "pdf")
         other = self.line_2._relance_record(1, self.ago(5), "pdf")
+        other_letter = (
+            self.env["relance.letter"]
+            .sudo()
+            .create(
+                {
+                    "partner_id": other.partner_id.id,
+                    "company_id": other.company_id.id,
+                    "currency_id": self.line_2.currency_id.id,
+                    "level": 1,
+                    "date": self.ago(5),
+                    "output": "pdf",
+                    "line_ids": [Command.set(self.line_2.ids)],
+                }
+            )
+        )
         foreign = (
             self.env["ir.attachment"]
             .sudo()
@@ -137,8 +152,8 @@ class TestForgedHistory(HardeningCase):
                 {
                     "name": "Lettre société 2.pdf",
                     "raw": b"%PDF-1.4",
-                    "res_model": "relance.history",
-                    "res_id": other.id,
+                    "res_model": "relance.letter",
+                    "res_id": other_letter.id,
                     "company_id": self.company_2.id,
                 }
             )
@@ -152,8 +167,12 @@ class TestForgedHistory(HardeningCase):
                 self.assert_raises_msg(ValidationError, "must be the letter of that reminder"),
             ):
                 history.sudo().write({"attachment_id": attachment.id})
+        # Nor the letter of another reminder.
+        with self.assert_raises_msg(ValidationError, "must be the letter of that reminder"):
+            history.sudo().write({"letter_id": other_letter.id})
         history.invalidate_recordset()
         self.assertFalse(history.attachment_id)
+        self.assertFalse(history.letter_id)
         self.assertFalse(history.with_user(self.invoicer).attachment_name)
 
 
@@ -576,7 +595,7 @@ class TestLevelsPerCompany(HardeningCase):
         # Without code, the manager re-creates the level: with its own template.
         new = forged.create({"level": 3, "name": "Mise en demeure", "letter_intro": "<p>Payez</p>"})
         self.assertEqual(new.company_id, self.company)
-        self.assertEqual(new.sudo().mail_template_id.model, "res.partner")
+        self.assertEqual(new.sudo().mail_template_id.model, "relance.letter")
         self.assertNotEqual(new.sudo().mail_template_id, self.level_of(2).mail_template_id)
 
 
@@ -605,7 +624,7 @@ class TestWordTemplateCheck(HardeningCase):
         wizard = self.make_wizard(self.installments(invoice), output="word")
         letters, _skipped = wizard._prepare_batch()
         record = wizard._create_letters(letters)
-        values = relance_docx._template_values(record, invoice, record.line_ids)
+        values = record._docx_values(invoice, record.line_ids)
         self.assertEqual(set(values), set(relance_docx.sample_values()))
         self.assertEqual(set(values["lines"][0]), set(relance_docx.sample_values()["lines"][0]))
 

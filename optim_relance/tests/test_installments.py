@@ -5,7 +5,7 @@ from freezegun import freeze_time
 
 from odoo.tests import tagged
 
-from .common import FROZEN_NOW, TODAY, RelanceCommon, days_ago
+from .common import FROZEN_NOW, TODAY, RelanceCase, days_ago
 
 OPERATORS = {
     ">": operator.gt,
@@ -19,26 +19,33 @@ OPERATORS = {
 
 @tagged("post_install", "-at_install")
 @freeze_time(FROZEN_NOW)
-class TestOpenInstallments(RelanceCommon):
+class TestOpenInstallments(RelanceCase):
     """Which journal items are installments to collect."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.open_invoice = cls.create_late_invoice(10, amount=100.0)
-        cls.paid_invoice = cls.create_late_invoice(45, amount=200.0)
+        cls.open_invoice = cls.create_late_invoice(cls.customer, 10, amount=100.0)
+        cls.paid_invoice = cls.create_late_invoice(cls.customer, 45, amount=200.0)
         cls.pay(cls.paid_invoice)
-        cls.partial_invoice = cls.create_late_invoice(40, amount=1000.0)
+        cls.partial_invoice = cls.create_late_invoice(cls.customer, 40, amount=1000.0)
         cls.pay(cls.partial_invoice, amount=400.0)
-        cls.credit_note = cls.create_late_invoice(5, amount=50.0, move_type="out_refund")
-        cls.draft_invoice = cls.create_late_invoice(20, amount=70.0, post=False)
-        cls.cancelled_invoice = cls.create_late_invoice(25, amount=80.0)
+        cls.credit_note = cls.create_late_invoice(
+            cls.customer, 5, amount=50.0, move_type="out_refund"
+        )
+        cls.draft_invoice = cls.create_late_invoice(cls.customer, 20, amount=70.0, post=False)
+        cls.cancelled_invoice = cls.create_late_invoice(cls.customer, 25, amount=80.0)
         cls.cancelled_invoice.button_draft()
         cls.cancelled_invoice.button_cancel()
-        cls.vendor_bill = cls.create_late_invoice(15, amount=90.0, move_type="in_invoice")
+        cls.vendor_bill = cls.create_late_invoice(
+            cls.customer, 15, amount=90.0, move_type="in_invoice"
+        )
         # 30 % due on the invoice date, 70 % at the end of the following month.
         cls.split_invoice = cls.create_invoice(
-            amount=1000.0, invoice_date=date(2024, 3, 10), payment_term=cls.pay_terms_b
+            cls.customer,
+            amounts=(1000.0,),
+            invoice_date=date(2024, 3, 10),
+            payment_term=cls.pay_terms_b,
         )
         cls.all_moves = (
             cls.open_invoice
@@ -111,7 +118,7 @@ class TestOpenInstallments(RelanceCommon):
     def test_credit_note_reconciled_with_invoice(self):
         """A credit note matched with an invoice lowers its residual; the
         credit note itself is never to collect."""
-        refund = self.create_late_invoice(3, amount=30.0, move_type="out_refund")
+        refund = self.create_late_invoice(self.customer, 3, amount=30.0, move_type="out_refund")
         lines = (self.installments(self.open_invoice) | self.installments(refund)).filtered(
             lambda line: not line.reconciled
         )
@@ -138,7 +145,7 @@ class TestOpenInstallments(RelanceCommon):
 
 @tagged("post_install", "-at_install")
 @freeze_time(FROZEN_NOW)
-class TestDaysLate(RelanceCommon):
+class TestDaysLate(RelanceCase):
     """reminder_days_late: computed, searchable, sortable, summable."""
 
     @classmethod
@@ -147,12 +154,12 @@ class TestDaysLate(RelanceCommon):
         cls.late_customer = cls.env["res.partner"].create({"name": "Late Customer"})
         cls.days_by_move = {}
         for days, amount in ((60, 600.0), (31, 310.0), (30, 300.0), (29, 290.0), (0, 100.0)):
-            move = cls.create_late_invoice(days, partner=cls.late_customer, amount=amount)
+            move = cls.create_late_invoice(cls.late_customer, days, amount=amount)
             cls.days_by_move[move] = days
         # Due in 20 days: not late, never negative.
         future = cls.create_invoice(
-            partner=cls.late_customer,
-            amount=50.0,
+            cls.late_customer,
+            amounts=(50.0,),
             invoice_date=days_ago(10),
             payment_term=cls.pay_terms_30,
         )
@@ -275,19 +282,19 @@ class TestDaysLate(RelanceCommon):
 
 @tagged("post_install", "-at_install")
 @freeze_time(FROZEN_NOW)
-class TestSummaries(RelanceCommon):
+class TestSummaries(RelanceCase):
     """Level summaries of the invoice, totals and last dates of the payer."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.rounding_customer = cls.env["res.partner"].create({"name": "Rounding Customer"})
-        cls.cents_10 = cls.create_late_invoice(10, partner=cls.rounding_customer, amount=0.10)
-        cls.cents_20 = cls.create_late_invoice(20, partner=cls.rounding_customer, amount=0.20)
+        cls.cents_10 = cls.create_late_invoice(cls.rounding_customer, 10, amount=0.10)
+        cls.cents_20 = cls.create_late_invoice(cls.rounding_customer, 20, amount=0.20)
         # 333.33 split 30 % / 70 %: due 2024-05-10 (36 days late) and 2024-06-30.
         cls.split = cls.create_invoice(
-            partner=cls.rounding_customer,
-            amount=333.33,
+            cls.rounding_customer,
+            amounts=(333.33,),
             invoice_date=date(2024, 5, 10),
             payment_term=cls.pay_terms_b,
         )
@@ -332,8 +339,8 @@ class TestSummaries(RelanceCommon):
     def test_invoice_summary_over_installments(self):
         # Both installments late (due April 1 and May 31): both may be reminded.
         split = self.create_invoice(
-            partner=self.rounding_customer,
-            amount=333.33,
+            self.rounding_customer,
+            amounts=(333.33,),
             invoice_date=date(2024, 4, 1),
             payment_term=self.pay_terms_b,
         )
@@ -405,7 +412,7 @@ class TestSummaries(RelanceCommon):
 
 @tagged("post_install", "-at_install")
 @freeze_time(FROZEN_NOW)
-class TestPayer(RelanceCommon):
+class TestPayer(RelanceCase):
     """Who is reminded: the customer, its company, or a third-party payer."""
 
     @classmethod
@@ -421,7 +428,7 @@ class TestPayer(RelanceCommon):
         cls.other_payer = Partner.create({"name": "Other Payer", "is_company": True})
 
     def test_default_is_the_commercial_partner(self):
-        move = self.create_late_invoice(12, partner=self.contact, amount=120.0)
+        move = self.create_late_invoice(self.contact, 12, amount=120.0)
         self.assertEqual(move.reminder_payer_id, self.company_partner)
         self.assertEqual(self.installments(move).reminder_payer_id, self.company_partner)
         self.assertEqual(self.company_partner.reminder_total_due, 120.0)
@@ -429,7 +436,7 @@ class TestPayer(RelanceCommon):
         self.assertEqual(self.contact.reminder_total_due, 0.0)
 
     def test_default_payer_of_the_customer(self):
-        move = self.create_late_invoice(8, partner=self.patient, amount=80.0)
+        move = self.create_late_invoice(self.patient, 8, amount=80.0)
         self.assertEqual(move.reminder_payer_id, self.tiers)
         self.assertEqual(self.installments(move).reminder_payer_id, self.tiers)
         self.assertEqual(self.tiers.reminder_total_due, 80.0)
@@ -437,13 +444,11 @@ class TestPayer(RelanceCommon):
         self.assertEqual(self.patient.reminder_total_due, 0.0)
 
     def test_vendor_bill_has_no_payer(self):
-        bill = self.create_late_invoice(
-            8, partner=self.patient, amount=80.0, move_type="in_invoice"
-        )
+        bill = self.create_late_invoice(self.patient, 8, amount=80.0, move_type="in_invoice")
         self.assertFalse(bill.reminder_payer_id)
 
     def test_payer_chosen_before_posting(self):
-        move = self.create_late_invoice(8, partner=self.patient, amount=80.0, post=False)
+        move = self.create_late_invoice(self.patient, 8, amount=80.0, post=False)
         self.assertEqual(move.reminder_payer_id, self.tiers)
         move.reminder_payer_id = self.other_payer
         move.action_post()
@@ -454,8 +459,8 @@ class TestPayer(RelanceCommon):
 
     def test_payer_changed_after_posting(self):
         move = self.create_invoice(
-            partner=self.customer,
-            amount=1000.0,
+            self.customer,
+            amounts=(1000.0,),
             invoice_date=date(2024, 3, 10),
             payment_term=self.pay_terms_b,
         )
@@ -480,6 +485,6 @@ class TestPayer(RelanceCommon):
         self.assertEqual(self.other_payer.reminder_days_late_total, 97 + 46)
 
     def test_invoicing_user_changes_payer_after_posting(self):
-        move = self.create_late_invoice(8, amount=80.0)
+        move = self.create_late_invoice(self.customer, 8, amount=80.0)
         move.with_user(self.invoice_user).write({"reminder_payer_id": self.other_payer.id})
         self.assertEqual(self.installments(move).reminder_payer_id, self.other_payer)

@@ -1,14 +1,14 @@
 from freezegun import freeze_time
 
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
-from .common import FROZEN_NOW, RelanceCommon
+from .common import FROZEN_NOW, RelanceCase
 
 
 @tagged("post_install", "-at_install")
 @freeze_time(FROZEN_NOW)
-class TestPayerPanel(RelanceCommon):
+class TestPayerPanel(RelanceCase):
     """The payer's email and comment, edited from the installment: one field
     each, shared by all the payer's installments."""
 
@@ -27,15 +27,13 @@ class TestPayerPanel(RelanceCommon):
         cls.other = Partner.create({"name": "Panel Other Payer", "is_company": True})
         # Two installments of the same payer, one of another payer.
         cls.split = cls.create_invoice(
-            partner=cls.payer,
-            amount=1000.0,
-            invoice_date=cls.as_date("2024-03-10"),
+            cls.payer,
+            amounts=(1000.0,),
+            invoice_date=cls.to_date("2024-03-10"),
             payment_term=cls.pay_terms_b,
         )
         cls.first, cls.second = cls.installments(cls.split)
-        cls.other_line = cls.installments(
-            cls.create_late_invoice(12, partner=cls.other, amount=120.0)
-        )
+        cls.other_line = cls.installments(cls.create_late_invoice(cls.other, 12, amount=120.0))
 
     def test_panel_shows_the_payer_fields(self):
         for line in (self.first, self.second):
@@ -101,27 +99,62 @@ class TestPayerPanel(RelanceCommon):
         self.assertEqual(self.payer.reminder_comment, "Paid half")
 
     def test_invoicing_user_edits_from_the_partner(self):
-        """ADDON BUG (models/res_partner.py / views/res_partner_views.xml): the
-        partner form shows the "Reminders" page with reminder_email and
-        reminder_comment editable to invoicing users, but a clerk without
-        contact rights gets an AccessError on save (no write access on
-        res.partner), while the spec says the field is one field both ways for
-        such a user. Fails until the partner side lets invoicing users write
-        these two fields (as the line's inverse does with sudo)."""
+        """A clerk without contact rights cannot write the payer's collection
+        details on the contact itself, only from the installment panel."""
         partner = self.payer.with_user(self.invoice_user)
-        partner.write(
-            {"reminder_email": "from.partner@payer.example.com", "reminder_comment": "Ok"}
+        for vals in (
+            {"reminder_email": "from.partner@payer.example.com", "reminder_comment": "Ok"},
+            {"reminder_email": "from.partner@payer.example.com"},
+            {"reminder_comment": "Ok"},
+            {"name": "Renamed"},
+        ):
+            for method in ("write", "web_save"):
+                with self.subTest(vals=vals, method=method), self.assertRaises(AccessError):
+                    if method == "write":
+                        partner.write(vals)
+                    else:
+                        partner.web_save(vals, {})
+                self.payer.invalidate_recordset()
+                self.assertEqual(
+                    (self.payer.name, self.payer.reminder_email, self.payer.reminder_comment),
+                    ("Panel Payer", "compta@payer.example.com", "Pays late but pays."),
+                )
+
+    def test_set_collection_only_the_two_fields(self):
+        """_relance_set_collection writes the reminder email and the
+        collection comment only, for invoicing users only."""
+        for user in (self.env.user, self.invoice_user):
+            for vals in (
+                {"name": "x"},
+                {"reminder_comment": "Ok", "name": "x"},
+                {"reminder_default_payer_id": self.other.id},
+            ):
+                with self.subTest(user=user.login, vals=vals), self.assertRaises(UserError):
+                    self.payer.with_user(user)._relance_set_collection(vals)
+                self.payer.invalidate_recordset()
+                self.assertEqual(
+                    (
+                        self.payer.name,
+                        self.payer.reminder_comment,
+                        self.payer.reminder_default_payer_id,
+                    ),
+                    ("Panel Payer", "Pays late but pays.", self.env["res.partner"]),
+                )
+        with self.assertRaises(AccessError):
+            self.payer.with_user(self.basic_user)._relance_set_collection(
+                {"reminder_comment": "Hacked"}
+            )
+        self.payer.invalidate_recordset()
+        self.assertEqual(self.payer.reminder_comment, "Pays late but pays.")
+        # What it allows, it writes.
+        self.payer.with_user(self.invoice_user)._relance_set_collection(
+            {"reminder_email": "clerk@payer.example.com", "reminder_comment": "Called"}
         )
         self.payer.invalidate_recordset()
-        self.assertEqual(self.payer.reminder_email, "from.partner@payer.example.com")
         self.assertEqual(
-            self.first.with_user(self.invoice_user).reminder_payer_email,
-            "from.partner@payer.example.com",
+            (self.payer.reminder_email, self.payer.reminder_comment),
+            ("clerk@payer.example.com", "Called"),
         )
-        self.assertEqual(self.second.reminder_payer_comment, "Ok")
-        # Still not the rest of the contact.
-        with self.assertRaises(AccessError):
-            partner.write({"name": "Renamed"})
 
     def test_employee_cannot_edit(self):
         with self.assertRaises(AccessError):
@@ -147,11 +180,7 @@ class TestPayerPanel(RelanceCommon):
             self.assertEqual(self.payer.reminder_email, valid)
 
     def test_email_validation_rejects_partly_invalid_values(self):
-        """ADDON BUG (models/res_partner.py, _check_reminder_email): email_split()
-        silently drops the pieces that are not addresses and email_normalize()
-        accepts an empty local part, so these values are stored although the
-        reminder would go to a wrong or truncated recipient list. Fails until
-        the check validates every comma/semicolon-separated piece."""
+        """Every comma/semicolon-separated piece of the reminder email must be an address."""
         for invalid in (
             "@payer.example.com",
             "compta@@payer.example.com",

@@ -6,12 +6,12 @@ from freezegun import freeze_time
 
 from odoo.tests import tagged
 
-from .test_relance_wizard_common import FROZEN_NOW, RelanceWizardCase, docx_bytes, docx_text
+from .common import FROZEN_NOW, RelanceCase, docx_bytes, docx_text
 
 
 @freeze_time(FROZEN_NOW)
 @tagged("post_install", "-at_install")
-class TestRelanceDocxTemplate(RelanceWizardCase):
+class TestRelanceDocxTemplate(RelanceCase):
     @staticmethod
     def _template(*paragraphs):
         return base64.b64encode(docx_bytes(*paragraphs))
@@ -51,7 +51,7 @@ class TestRelanceDocxTemplate(RelanceWizardCase):
 
 @freeze_time(FROZEN_NOW)
 @tagged("post_install", "-at_install")
-class TestRelanceWizardRpcScope(RelanceWizardCase):
+class TestRelanceWizardRpcScope(RelanceCase):
     def test_given_installments_are_the_scope(self):
         """An integration creating the wizard with its installments, without
         the list's context, reminds those only, never the whole list."""

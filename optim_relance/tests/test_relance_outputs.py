@@ -11,8 +11,8 @@ from odoo import fields
 from odoo.tests import HttpCase, tagged
 from odoo.tools import html2plaintext
 
-from .test_relance_wizard_common import (
-    RelanceWizardCase,
+from .common import (
+    RelanceCase,
     convert_docx_to_pdf,
     docx_table_rows,
     docx_text,
@@ -26,7 +26,7 @@ DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.
 
 
 @tagged("post_install", "-at_install")
-class TestRelanceOutputs(RelanceWizardCase, HttpCase):
+class TestRelanceOutputs(RelanceCase, HttpCase):
     """An HttpCase, without browser: wkhtmltopdf fetches the report's CSS
     from the test server, which serves it within the test transaction (a
     plain TransactionCase leaves wkhtmltopdf waiting for a bundle the test
@@ -71,7 +71,16 @@ class TestRelanceOutputs(RelanceWizardCase, HttpCase):
     def stub_pdf(self):
         from .test_relance_wizard import fake_render_pdf
 
-        return patch.object(self.WizardClass, "_render_pdf", fake_render_pdf)
+        return patch.object(self.LetterClass, "_render_pdf", fake_render_pdf)
+
+    def mails_of(self, payer):
+        """The emails of ``payer``'s letters (each a message of its letter)."""
+        letters = self.env["relance.letter"].sudo().search([("partner_id", "=", payer.id)])
+        return (
+            self.env["mail.mail"]
+            .sudo()
+            .search([("model", "=", "relance.letter"), ("res_id", "in", letters.ids)])
+        )
 
     def row_text(self, line, date=None, currency=None):
         """A row of the letters' table, as pdftotext/Word show it."""
@@ -183,7 +192,7 @@ class TestRelanceOutputs(RelanceWizardCase, HttpCase):
         # The download: every letter, in payer order, in one PDF.
         batch = self.attachment_of_action(action)
         self.assertEqual(batch.name, f"Reminders level 1 - {self.today}.pdf")
-        self.assertEqual(batch.res_model, "relance.wizard")
+        self.assertEqual((batch.res_model, batch.res_id), (False, 0))
         self.assertEqual(pdf_page_count(batch.raw), sum(page_counts.values()))
         expected_pages = []
         for payer in (self.payer_a, self.payer_b, self.payer_c, payer_d):
@@ -331,16 +340,13 @@ class TestRelanceOutputs(RelanceWizardCase, HttpCase):
         # The payer without reminder email gets nothing.
         self.assertEqual(self.reminder_dates(lines_c), (False, False, False, 0))
         self.assertFalse(self.history_of(lines_c))
-        mail_model = self.env["mail.mail"].sudo()
-        self.assertFalse(
-            mail_model.search([("model", "=", "res.partner"), ("res_id", "=", self.payer_c.id)])
-        )
+        self.assertFalse(self.mails_of(self.payer_c))
 
         for payer, lines, total in (
             (self.payer_a, lines_a, 2000.0),
             (self.payer_b, lines_b, 800.0),
         ):
-            mail = mail_model.search([("model", "=", "res.partner"), ("res_id", "=", payer.id)])
+            mail = self.mails_of(payer)
             self.assertEqual(len(mail), 1)
             letter = self.letter_of(lines)
             self.assertRecordValues(
@@ -365,10 +371,21 @@ class TestRelanceOutputs(RelanceWizardCase, HttpCase):
                 ),
                 body,
             )
-            # In the payer's chatter.
+            # In the letter's chatter, and a line in the payer's pointing to it.
+            letter_record = self.history_of(lines).letter_id
             message = mail.mail_message_id
-            self.assertEqual((message.model, message.res_id), ("res.partner", payer.id))
-            self.assertIn(message, payer.message_ids)
+            self.assertEqual((message.model, message.res_id), ("relance.letter", letter_record.id))
+            self.assertIn(message, letter_record.message_ids)
+            self.assertEqual(letter_record.mail_id, mail)
+            self.assertEqual(letter_record.mail_message_id, message)
+            log = payer.message_ids.filtered(
+                lambda m, r=letter_record: f'data-oe-id="{r.id}"' in (m.body or "")
+            )
+            self.assertEqual(len(log), 1)
+            self.assertIn(f"emailed to {payer.reminder_email}", log.body)
+            # Sent inside Odoo's light email layout, with the company's coordinates.
+            self.assertIn("company_1_data", mail.body_html)
+            self.assertIn("Reminder letter", mail.body_html)
             # History: the email channel and the PDF it carried.
             history = self.history_of(lines)
             self.assertEqual(len(history), len(lines))
@@ -386,16 +403,10 @@ class TestRelanceOutputs(RelanceWizardCase, HttpCase):
         line_3 = self.installments(self.create_late_invoice(self.payer_b, 70, amount=800.0))
         line_3._relance_record(1, self.ago(40), "manual")
         line_3._relance_record(2, self.ago(20), "manual")
-        mail_model = self.env["mail.mail"].sudo()
         with self.stub_pdf():
             self.make_wizard(line_2, level=2, output="email").action_confirm()
             self.make_wizard(line_3, level=3, output="email").action_confirm()
-        mail_2 = mail_model.search(
-            [("model", "=", "res.partner"), ("res_id", "=", self.payer_a.id)]
-        )
-        mail_3 = mail_model.search(
-            [("model", "=", "res.partner"), ("res_id", "=", self.payer_b.id)]
-        )
+        mail_2, mail_3 = self.mails_of(self.payer_a), self.mails_of(self.payer_b)
         self.assertEqual(mail_2.subject, "company_1_data – second reminder: unpaid invoices")
         self.assertIn(
             squash(

@@ -18,15 +18,15 @@ from freezegun import freeze_time
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 
-from ..wizard import relance_docx
-from .test_relance_wizard_common import FROZEN_NOW, TODAY, RelanceWizardCase, days_ago
+from ..tools import relance_docx
+from .common import FROZEN_NOW, TODAY, RelanceCase, days_ago
 
 _logger = logging.getLogger(__name__)
 
 
 def blank_pdf(pages=1):
     """A real (blank) PDF, so the merged download can still be built."""
-    from PyPDF2 import PdfFileWriter
+    from odoo.tools.pdf import PdfFileWriter
 
     writer = PdfFileWriter()
     for _page in range(pages):
@@ -36,13 +36,13 @@ def blank_pdf(pages=1):
     return buffer.getvalue()
 
 
-def fake_render_pdf(wizard, letters):
+def fake_render_pdf(letters):
     return {letter: blank_pdf() for letter in letters}
 
 
 @freeze_time(FROZEN_NOW)
 @tagged("post_install", "-at_install")
-class TestRelanceWizard(RelanceWizardCase):
+class TestRelanceWizard(RelanceCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -65,7 +65,7 @@ class TestRelanceWizard(RelanceWizardCase):
         self.assertRegex(str(catcher.exception), regex)
 
     def stub_pdf(self):
-        return patch.object(self.WizardClass, "_render_pdf", fake_render_pdf)
+        return patch.object(self.LetterClass, "_render_pdf", fake_render_pdf)
 
     def assert_batch(self, wizard, letters, skipped):
         """``_prepare_batch`` gives exactly ``letters`` (in this order) and
@@ -90,7 +90,6 @@ class TestRelanceWizard(RelanceWizardCase):
         self.assertEqual(wizard.scope, "selected")
         self.assertEqual(wizard.date, TODAY)
         self.assertEqual(wizard.level, 1)
-        self.assertEqual(wizard.level_choice, "1")
         self.assertEqual(wizard.output, "pdf")
         self.assertEqual(wizard.selected_line_ids, line)
         self.assertEqual(wizard._get_list_domain(), [("reminder_days_late", ">", 30)])
@@ -104,13 +103,6 @@ class TestRelanceWizard(RelanceWizardCase):
             .create({"level": 1, "output": "pdf"})
         )
         self.assertFalse(other.selected_line_ids)
-
-        # level_choice is the same value as the integer level.
-        wizard.level_choice = "3"
-        self.assertEqual(wizard.level, 3)
-        wizard.level = 2
-        self.assertEqual(wizard.level_choice, "2")
-        wizard.level = 1
 
         # The action of the list button carries the selection and the domain.
         action = line.with_context(active_domain=[("reminder_days_late", ">", 30)])
@@ -152,7 +144,7 @@ class TestRelanceWizard(RelanceWizardCase):
         self.assertEqual(self.make_wizard(line, level=None).level, 2)
         line._relance_record(2, days_ago(10), "manual")
         proposed = self.make_wizard(line, level=None)
-        self.assertEqual((proposed.level, proposed.level_choice), (3, "3"))
+        self.assertEqual(proposed.level, 3)
 
     # ------------------------------------------------------------------
     # Rules: who is reminded, who is skipped and why
@@ -323,19 +315,49 @@ class TestRelanceWizard(RelanceWizardCase):
             {},
         )
 
-        # Confirmed in both companies: history in each line's company.
+        # Confirmed in both companies: one stored letter per payer, company
+        # and currency, with its PDF, its installments and their history.
         with self.stub_pdf():
             self.make_wizard(self.installments(moves), env=both).action_confirm()
         history = self.history_of(self.installments(moves))
         self.assertEqual(len(history), 7)
+        letters = (
+            self.env["relance.letter"].sudo().search([("line_ids", "in", history.move_line_id.ids)])
+        )
+        self.assertEqual(
+            sorted(
+                (lt.partner_id.name, lt.company_id.name, lt.currency_id.name, len(lt.line_ids))
+                for lt in letters
+            ),
+            sorted(
+                [
+                    (self.payer_a.name, self.company.name, self.currency.name, 3),
+                    (self.payer_a.name, self.company.name, "EUR", 1),
+                    (self.payer_a.name, "Optim Sud", self.company_2.currency_id.name, 1),
+                    (self.payer_b.name, self.company.name, self.currency.name, 1),
+                    (self.payer_b.name, "Optim Sud", self.company_2.currency_id.name, 1),
+                ]
+            ),
+        )
+        for letter in letters:
+            self.assertEqual((letter.level, letter.date, letter.output), (1, TODAY, "pdf"))
+            self.assertEqual(
+                letter.history_ids, history.filtered(lambda h, lt=letter: h.letter_id == lt)
+            )
+            self.assertEqual(letter.history_ids.move_line_id, letter.line_ids)
+            self.assertEqual(len(letter.attachment_ids), 1)
+            self.assertEqual(letter.attachment_ids.mimetype, "application/pdf")
+            self.assertEqual(letter.attachment_ids.company_id, letter.company_id)
+            self.assertEqual(letter.history_ids.attachment_id, letter.attachment_ids)
+            self.assertEqual(
+                letter.amount_residual,
+                letter.currency_id.round(sum(letter.line_ids.mapped("amount_residual_currency"))),
+            )
         for record in history:
             self.assertEqual(record.company_id, record.move_line_id.company_id)
-            self.assertEqual(record.attachment_id.company_id, record.move_line_id.company_id)
-            owner = self.env["relance.history"].browse(record.attachment_id.res_id)
-            self.assertEqual(record.attachment_id.res_model, "relance.history")
-            self.assertEqual(owner.attachment_id, record.attachment_id)
-            self.assertEqual(owner.partner_id, record.partner_id)
-            self.assertEqual(owner.move_line_id.currency_id, record.move_line_id.currency_id)
+            self.assertEqual(record.letter_id.company_id, record.company_id)
+            self.assertEqual(record.attachment_id.res_model, "relance.letter")
+            self.assertEqual(record.attachment_id.res_id, record.letter_id.id)
 
     def test_preview_is_capped_counts_are_not(self):
         """A big batch previews its first letters only; the counts and the
@@ -447,10 +469,14 @@ class TestRelanceWizard(RelanceWizardCase):
             action = self.make_wizard(lines, date=days_ago(3)).action_confirm()
         after = self.counts()
         batch = self.attachment_of_action(action)
-        self.assertEqual(batch.res_model, "relance.wizard")
+        # The merged PDF is attached to no record: only its creator reads it.
+        self.assertEqual((batch.res_model, batch.res_id), (False, 0))
+        self.assertEqual(batch.create_uid, self.env.user)
         self.assertEqual(batch.mimetype, "application/pdf")
         self.assertEqual(batch.name, "Reminders level 1 - 2024-06-12.pdf")
-        # 3 lines dated, 3 history rows, 2 letters + 1 merged PDF, no email.
+        # 3 lines dated, 3 history rows, 2 letters with their PDF + 1 merged
+        # PDF, no email.
+        self.assertEqual(after["relance_letter"] - before["relance_letter"], 2)
         self.assertEqual(after["relance_history"] - before["relance_history"], 3)
         self.assertEqual(after["dated_lines"] - before["dated_lines"], 3)
         self.assertEqual(after["ir_attachment"] - before["ir_attachment"], 3)
@@ -509,7 +535,7 @@ class TestRelanceWizard(RelanceWizardCase):
         )
         wizard = self.make_wizard(lines)
         with patch.object(
-            self.WizardClass, "_render_pdf", side_effect=RuntimeError("wkhtmltopdf crashed")
+            self.LetterClass, "_render_pdf", side_effect=RuntimeError("wkhtmltopdf crashed")
         ):
             before = self.counts()
             with self.assert_raises_msg(RuntimeError, "wkhtmltopdf crashed"):
@@ -528,7 +554,7 @@ class TestRelanceWizard(RelanceWizardCase):
         before = self.counts()
         with (
             self.stub_pdf(),
-            patch.object(self.WizardClass, "_queue_emails", side_effect=RuntimeError("queue down")),
+            patch.object(self.LetterClass, "_send", side_effect=RuntimeError("queue down")),
             self.assert_raises_msg(RuntimeError, "queue down"),
         ):
             wizard.action_confirm()
@@ -608,10 +634,14 @@ class TestRelanceWizard(RelanceWizardCase):
         )
         with self.stub_pdf():
             self.make_wizard(lines, output="email").action_confirm()
-        mails = (
+        letters = self.history_of(lines).letter_id
+        self.assertEqual(len(letters), 2)
+        mails = letters.mail_id
+        self.assertEqual(
+            mails,
             self.env["mail.mail"]
             .sudo()
-            .search([("model", "=", "res.partner"), ("res_id", "=", self.payer_b.id)])
+            .search([("model", "=", "relance.letter"), ("res_id", "in", letters.ids)]),
         )
         self.assertEqual(len(mails), 2)
         self.assertEqual(mails.attachment_ids, self.history_of(lines).attachment_id)
@@ -654,7 +684,8 @@ class TestRelanceWizard(RelanceWizardCase):
         warm_wizard = self.make_wizard(warm)
         self._count_queries(warm_wizard._prepare_batch)
         self._count_queries(lambda: warm_wizard.preview_html)
-        self._count_queries(lambda: warm._relance_record(1, TODAY, "pdf"))
+        with self.stub_pdf():
+            self._count_queries(self.make_wizard(warm).action_confirm)
 
         counts = {}
         for size, lines in sets.items():
@@ -666,8 +697,10 @@ class TestRelanceWizard(RelanceWizardCase):
             )
             wizard = self.make_wizard(lines)
             self.assertEqual(wizard.included_count, size)
-            record = self._count_queries(lambda ls=lines: ls._relance_record(1, TODAY, "pdf"))
-            counts[size] = {"prepare_batch": letters, "preview": preview, "record": record}
+            # Letters, their documents (stubbed), history and payers' logs.
+            with self.stub_pdf():
+                confirm = self._count_queries(self.make_wizard(lines).action_confirm)
+            counts[size] = {"prepare_batch": letters, "preview": preview, "confirm": confirm}
         self.assertEqual(len(self.history_of(sets[3] | sets[30])), 33)
         _logger.info("queries for 3 and 30 installments over 3 payers: %s", counts)
         self.assertEqual(counts[3], counts[30], f"queries for 3 vs 30 installments: {counts}")

@@ -6,11 +6,11 @@ from datetime import timedelta
 from odoo import Command, fields
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from .test_relance_wizard_common import RelanceWizardCase
+from .common import RelanceCase
 
 
 @tagged("post_install", "-at_install")
-class TestRelanceWizardTour(RelanceWizardCase, HttpCase):
+class TestRelanceWizardTour(RelanceCase, HttpCase):
     """No frozen time here: the browser and the server share the real
     today. The data lives in the test company only, which the tour user is
     restricted to, so demo data never shows up in the list."""
@@ -88,7 +88,17 @@ class TestRelanceWizardTour(RelanceWizardCase, HttpCase):
             self.assertEqual(line.reminder_date_1, today)
         self.assertEqual(others.mapped("reminder_date_1"), [False, False])
         # The merged download the tour saw.
-        batches = self.env["ir.attachment"].sudo().search([("res_model", "=", "relance.wizard")])
+        batches = (
+            self.env["ir.attachment"]
+            .sudo()
+            .search(
+                [
+                    ("res_model", "=", False),
+                    ("mimetype", "=", "application/pdf"),
+                    ("create_uid", "=", self.tour_user.id),
+                ]
+            )
+        )
         self.assertEqual(len(batches), 1)
         self.assertEqual(batches.mimetype, "application/pdf")
         self.assertEqual(batches.create_uid, self.tour_user)

@@ -7,7 +7,7 @@ from odoo import Command
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, tagged
 
-from .common import FROZEN_NOW, TODAY, RelanceCommon
+from .common import FROZEN_NOW, TODAY, RelanceCase
 
 JUNE_1 = date(2024, 6, 1)
 JUNE_5 = date(2024, 6, 5)
@@ -17,7 +17,7 @@ TOMORROW = TODAY + timedelta(days=1)
 
 @tagged("post_install", "-at_install")
 @freeze_time(FROZEN_NOW)
-class TestSequentialRule(RelanceCommon):
+class TestSequentialRule(RelanceCase):
     """No level 2 without level 1, no level 3 without level 2, never earlier
     than the previous level, never in the future, only on customer invoice
     installments: on every path, and a refusal changes nothing."""
@@ -27,13 +27,13 @@ class TestSequentialRule(RelanceCommon):
         super().setUpClass()
         cls.invoices = cls.env["account.move"]
         for index in range(14):
-            cls.invoices |= cls.create_late_invoice(30 + index, amount=100.0 + index)
+            cls.invoices |= cls.create_late_invoice(cls.customer, 30 + index, amount=100.0 + index)
         cls.lines = cls.installments(cls.invoices)
         # Not customer invoice installments.
         cls.product_line = cls.invoices[0].invoice_line_ids
-        cls.bill = cls.create_late_invoice(20, amount=90.0, move_type="in_invoice")
+        cls.bill = cls.create_late_invoice(cls.customer, 20, amount=90.0, move_type="in_invoice")
         cls.bill_line = cls.installments(cls.bill)
-        cls.refund = cls.create_late_invoice(20, amount=40.0, move_type="out_refund")
+        cls.refund = cls.create_late_invoice(cls.customer, 20, amount=40.0, move_type="out_refund")
         cls.refund_line = cls.installments(cls.refund)
         cls.entry = cls.env["account.move"].create(
             {
@@ -267,7 +267,7 @@ class TestSequentialRule(RelanceCommon):
                 active_model="account.move.line", active_ids=line.ids
             )
         )
-        form.level_choice = "2"
+        form.level = 2
         form.date = JUNE_5
         wizard = form.save()
         self.assertEqual((wizard.level, wizard.line_ids), (2, line))
@@ -309,12 +309,7 @@ class TestSequentialRule(RelanceCommon):
         self.assertEqual(history.user_id, self.invoice_user)
 
     def test_level_cannot_be_forced(self):
-        """ADDON BUG (models/account_move_line.py, reminder_level): the level is
-        computed from the dates, yet a plain write({'reminder_level': 3}) by
-        RPC stores level 3 on an installment that has no reminder date at all,
-        bypassing the sequential rule (the wizard then answers "Already at
-        level 3"). Refusing the write or ignoring it are both acceptable: the
-        level must stay the one of the dates. Fails until fixed."""
+        """The level is the one of the dates: writing reminder_level never changes it."""
         line = self.lines[0].with_user(self.invoice_user)
         for method in ("write", "web_save"):
             with self.subTest(method=method):
@@ -354,16 +349,7 @@ class TestSequentialRule(RelanceCommon):
     # Performance
     # ------------------------------------------------------------------
     def test_record_queries_do_not_grow_with_lines(self):
-        """Recording on 10 installments takes as many queries as on 2.
-
-        ADDON BUG (models/account_move_line.py, _relance_record:
-        ``self.write({level_field(level): date})``): account.move.line.write()
-        runs account's _sync_dynamic_lines()/_sync_tax_lines() on every move
-        touched, which reads the taxes of each invoice in its own query: one
-        query per invoice (22 queries for 2 lines, 30 for 10). Writing with
-        ``self.with_context(skip_invoice_sync=True)`` (reminder dates are not
-        accounting data) gives 13 queries whatever the number of lines.
-        Fails until fixed."""
+        """Recording on 10 installments takes as many queries as on 2."""
         warmup, two, ten = self.lines[:1], self.lines[1:3], self.lines[3:13]
         self.assertEqual((len(two), len(ten)), (2, 10))
 

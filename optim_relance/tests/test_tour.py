@@ -1,13 +1,11 @@
-from datetime import timedelta
-
 from odoo import Command, fields
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from .common import RelanceCommon
+from .common import RelanceCase
 
 
 @tagged("post_install", "-at_install")
-class TestRelanceTour(RelanceCommon, HttpCase):
+class TestRelanceTour(RelanceCase, HttpCase):
     """Invoicing › Customers › Installments to collect, in the browser.
 
     The data lives in the test company only (the tour user is not in the
@@ -16,14 +14,14 @@ class TestRelanceTour(RelanceCommon, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        today = fields.Date.today()
+        cls.today = fields.Date.today()
         cls.overdue = cls.env["res.partner"].create({"name": "Tour Overdue Customer"})
         cls.recent = cls.env["res.partner"].create({"name": "Tour Recent Customer"})
         cls.overdue_invoice = cls.create_invoice(
-            partner=cls.overdue, amount=450.0, invoice_date=today - timedelta(days=45)
+            cls.overdue, amounts=(450.0,), invoice_date=cls.ago(45)
         )
         cls.recent_invoice = cls.create_invoice(
-            partner=cls.recent, amount=50.0, invoice_date=today - timedelta(days=5)
+            cls.recent, amounts=(50.0,), invoice_date=cls.ago(5)
         )
         cls.tour_user = new_test_user(
             cls.env,

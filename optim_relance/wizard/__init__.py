@@ -1,4 +1,3 @@
 from . import relance_level_mixin
 from . import relance_backfill_wizard
 from . import relance_wizard
-from . import relance_wizard_letter

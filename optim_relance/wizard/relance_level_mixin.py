@@ -3,27 +3,16 @@ from odoo.exceptions import UserError
 
 from ..models.account_move_line import check_level
 
-LEVEL_CHOICES = [
-    ("1", "Level 1 – friendly reminder"),
-    ("2", "Level 2 – firm reminder"),
-    ("3", "Level 3 – formal notice"),
-]
-
 
 class RelanceLevelMixin(models.AbstractModel):
-    """``level`` is the integer the API speaks (1–3); ``level_choice`` is the
-    same value shown as radio buttons."""
+    """The reminder level a wizard records (1, 2 or 3), proposed from the
+    selected installments. The form shows it as radio buttons
+    (``relance_level_radio`` widget)."""
 
     _name = "relance.level.mixin"
     _description = "Reminder level choice"
 
-    level = fields.Integer(string="Level number", required=True, default=1)
-    level_choice = fields.Selection(
-        LEVEL_CHOICES,
-        string="Level",
-        compute="_compute_level_choice",
-        inverse="_inverse_level_choice",
-    )
+    level = fields.Integer(required=True, default=1)
 
     # The installments fields of the wizards using this mixin
     _line_fields = ()
@@ -102,22 +91,3 @@ class RelanceLevelMixin(models.AbstractModel):
         lowest level reached, so a mixed selection proposes what most lines
         can get."""
         return min(min(lines.mapped("reminder_level") or [0]) + 1, 3)
-
-    @api.constrains("level")
-    def _check_level(self):
-        for record in self:
-            check_level(self.env, record.level)
-
-    @api.depends("level")
-    def _compute_level_choice(self):
-        for wizard in self:
-            wizard.level_choice = str(wizard.level) if wizard.level in (1, 2, 3) else False
-
-    def _inverse_level_choice(self):
-        for wizard in self:
-            if wizard.level_choice:
-                wizard.level = int(wizard.level_choice)
-
-    @api.onchange("level_choice")
-    def _onchange_level_choice(self):
-        self._inverse_level_choice()

@@ -1,23 +1,12 @@
 import ast
-import io
-import zipfile
 from collections import defaultdict
 
 import psycopg2
-from PyPDF2 import PdfFileReader, PdfFileWriter
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.osv import expression
 from odoo.tools import format_amount, format_date
-
-from . import relance_docx
-
-# Letters rendered per wkhtmltopdf run: large enough to amortise its start-up,
-# small enough to keep its memory bounded on big batches (wkhtmltopdf inherits
-# the worker's memory limit: 200 letters crashed it under the default 2.5 GB,
-# 50 letters peak at about 620 MB; see bench/README.md).
-PDF_CHUNK = 50
 
 # The preview shows the first letters and skipped lines; its counts cover all.
 PREVIEW_LETTERS = 50
@@ -198,28 +187,23 @@ class RelanceWizard(models.TransientModel):
     # Confirmation
     # ------------------------------------------------------------------
     def action_confirm(self):
-        """Record the reminders and produce the documents, all in this one
-        transaction: any failure leaves no date, history, attachment or
-        queued email behind."""
+        """Create the letters, render their documents, record the reminders
+        and queue the emails, all in this one transaction: any failure
+        leaves no letter, date, history, document or email behind."""
         self.ensure_one()
-        letters, skipped = self._prepare_batch()
-        if not letters:
+        batch, skipped = self._prepare_batch()
+        if not batch:
             raise UserError(self._nothing_to_do_message(skipped))
-        all_lines = self.env["account.move.line"].union(*(letter[3] for letter in letters))
         # Lock first: a concurrent run on the same installments waits here and
         # is then retried against our dates, instead of rendering for nothing.
-        all_lines._relance_lock()
-        records = self._create_letters(letters)
-        if self.output == "word":
-            documents = self._render_word(records)
-        else:
-            documents = self._render_pdf(records)
-        histories = all_lines._relance_record(self.level, self.date, self.output)
-        attachments = self._attach_documents(records, documents, histories)
+        self.env["account.move.line"].union(*(lines for *_key, lines in batch))._relance_lock()
+        letters = self._create_letters(batch)
+        documents = letters._render()
+        letters._record(documents)
         if self.output == "email":
-            self._queue_emails(records, attachments)
-            return self._notify_done(records, skipped)
-        return self._download_action(records, documents, attachments)
+            return self._notify_done(letters, letters._send(), skipped)
+        letters._log_on_payers(self.env["mail.mail"])
+        return self._download_action(documents)
 
     def _nothing_to_do_message(self, skipped):
         if not skipped:
@@ -232,149 +216,46 @@ class RelanceWizard(models.TransientModel):
             "Nothing to send: every installment is skipped.\n%(reasons)s", reasons=reasons
         )
 
-    def _create_letters(self, letters):
-        letter_model = self.env["relance.wizard.letter"]
-        return letter_model.create(
-            [
-                {
-                    "wizard_id": self.id,
-                    "payer_id": payer.id,
-                    "company_id": company.id,
-                    "currency_id": currency.id,
-                    "line_ids": [fields.Command.set(lines.ids)],
-                    "level": self.level,
-                    "date": self.date,
-                }
-                for payer, company, currency, lines in letters
-            ]
-        )
-
-    # ------------------------------------------------------------------
-    # Documents
-    # ------------------------------------------------------------------
-    def _render_pdf(self, letters):
-        """``{letter: pdf bytes}``, rendered in a few wkhtmltopdf runs (per
-        company, by chunks) and split per letter afterwards."""
-        report_model = self.env["ir.actions.report"]
-        report_ref = "optim_relance.action_report_relance_letter"
-        result = {}
-        for company in letters.company_id:
-            company_letters = letters.filtered(lambda letter, c=company: letter.company_id == c)
-            for start in range(0, len(company_letters), PDF_CHUNK):
-                chunk = company_letters[start : start + PDF_CHUNK].with_company(company)
-                streams = report_model.with_company(company)._render_qweb_pdf_prepare_streams(
-                    report_ref, None, res_ids=chunk.ids
-                )
-                for letter in chunk:
-                    stream = streams.get(letter.id, {}).get("stream")
-                    if stream is None:
-                        # wkhtmltopdf could not be split (no outline): render alone.
-                        stream = report_model.with_company(
-                            company
-                        )._render_qweb_pdf_prepare_streams(report_ref, None, res_ids=letter.ids)[
-                            letter.id
-                        ]["stream"]
-                    result[letter] = stream.getvalue()
-                    stream.close()
-        return result
-
-    def _render_word(self, letters):
-        """``{letter: {invoice: docx bytes}}``: one Word letter per invoice."""
-        return {letter: relance_docx.render_letter_docx(letter) for letter in letters}
-
-    def _attach_documents(self, letters, documents, histories):
-        """Store each document with the history of the installments it covers.
-
-        The documents belong to the reminder history, not to the contact:
-        contacts are shared between companies, the history is not (record
-        rule), so another company never reads these letters. They are created
-        with elevated rights because invoicing users may neither edit the
-        history nor contacts; what they contain was read with the user's rights.
-
-        :return: ``{letter: ir.attachment}`` (several Word files per letter)
-        """
-        history_by_line = {history.move_line_id.id: history for history in histories}
-        vals_list, owners, owner_letters = [], [], []
-        for letter in letters:
-            if self.output == "word":
-                lines_by_invoice = letter.line_ids.grouped("move_id")
-                for invoice, raw in documents[letter].items():
-                    vals_list.append(letter._attachment_vals(raw, "docx", invoice))
-                    owners.append(lines_by_invoice[invoice])
-                    owner_letters.append(letter)
-            else:
-                vals_list.append(letter._attachment_vals(documents[letter], "pdf"))
-                owners.append(letter.line_ids)
-                owner_letters.append(letter)
-        for vals, lines in zip(vals_list, owners, strict=True):
-            vals["res_id"] = history_by_line[lines[:1].id].id
-        attachments = self.env["ir.attachment"].sudo().create(vals_list)
-        histories._link_attachments(
-            {
-                history_by_line[line.id].id: attachment.id
-                for attachment, lines in zip(attachments, owners, strict=True)
-                for line in lines
-            }
-        )
-        by_letter = defaultdict(lambda: self.env["ir.attachment"].sudo())
-        for attachment, letter in zip(attachments, owner_letters, strict=True):
-            by_letter[letter] |= attachment
-        return by_letter
-
-    def _queue_emails(self, letters, attachments):
-        """One email per letter to the payer's reminder address, in Odoo's
-        mail queue (sent by its cron), logged in the payer's chatter."""
+    def _create_letters(self, batch):
+        """The letters of the batch, in one ``create``. Elevated rights after
+        the checks of ``_prepare_batch``: users read letters, only this code
+        creates them."""
         return (
-            self.env["mail.mail"]
+            self.env["relance.letter"]
             .sudo()
-            .create([letter._prepare_mail_vals(attachments[letter]) for letter in letters])
+            .create(
+                [
+                    {
+                        "partner_id": payer.id,
+                        "company_id": company.id,
+                        "currency_id": currency.id,
+                        "line_ids": [fields.Command.set(lines.ids)],
+                        "level": self.level,
+                        "date": self.date,
+                        "output": self.output,
+                        "user_id": self.env.uid,
+                        "email_to": payer.reminder_email if self.output == "email" else False,
+                    }
+                    for payer, company, currency, lines in batch
+                ]
+            )
+            .sudo(False)
         )
 
-    def _download_action(self, letters, documents, attachments):
-        """The batch to print: one merged PDF, or the Word letter(s) (a zip
-        when there are several)."""
+    def _download_action(self, documents):
+        """The batch to print: one merged PDF, the Word letter, or a zip of
+        the Word letters (the bytes in memory, not re-read from the filestore)."""
+        letter_model = self.env["relance.letter"]
         if self.output == "pdf":
-            writer = PdfFileWriter()
-            for letter in letters:
-                reader = PdfFileReader(io.BytesIO(documents[letter]), strict=False)
-                for page in range(reader.getNumPages()):
-                    writer.addPage(reader.getPage(page))
-            buffer = io.BytesIO()
-            writer.write(buffer)
-            raw, name, mimetype = buffer.getvalue(), self._batch_filename("pdf"), "application/pdf"
-        else:
-            # The bytes already in memory, not re-read from the filestore.
-            files = [
-                (attachment.name, raw)
-                for letter in letters
-                for attachment, raw in zip(
-                    attachments[letter], documents[letter].values(), strict=True
-                )
-            ]
-            if len(files) == 1:
-                return self._url_action(attachments[letters[0]])
-            buffer = io.BytesIO()
-            with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-                seen = set()
-                for name, content in files:
-                    unique = name
-                    counter = 1
-                    while unique in seen:
-                        counter += 1
-                        unique = name.replace(".docx", f" ({counter}).docx")
-                    seen.add(unique)
-                    archive.writestr(unique, content)
-            raw, name, mimetype = buffer.getvalue(), self._batch_filename("zip"), "application/zip"
-        batch = self.env["ir.attachment"].create(
-            {
-                "name": name,
-                "raw": raw,
-                "mimetype": mimetype,
-                "res_model": self._name,
-                "res_id": self.id,
-            }
+            return letter_model._merged_pdf_download(
+                [raw for *_document, raw in documents], self._batch_filename("pdf")
+            )
+        if len(documents) == 1:
+            return letter_model._url_action(documents[0][2])
+        return letter_model._download_action(
+            [(attachment.name, raw) for _letter, _invoice, attachment, raw in documents],
+            self._batch_filename("zip"),
         )
-        return self._url_action(batch)
 
     def _batch_filename(self, extension):
         return self.env._(
@@ -384,19 +265,10 @@ class RelanceWizard(models.TransientModel):
             extension=extension,
         )
 
-    @api.model
-    def _url_action(self, attachment):
-        return {
-            "type": "ir.actions.act_url",
-            "url": f"/web/content/{attachment.id}?download=true",
-            "target": "download",
-            "close": True,
-        }
-
-    def _notify_done(self, letters, skipped):
+    def _notify_done(self, letters, mails, skipped):
         message = self.env._(
             "%(count)s reminder email(s) queued for %(lines)s installment(s).",
-            count=len(letters),
+            count=len(mails),
             lines=len(letters.line_ids),
         )
         if skipped:

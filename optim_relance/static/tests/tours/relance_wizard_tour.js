@@ -70,7 +70,7 @@ registry.category("web_tour.tours").add("optim_relance_wizard_tour", {
         },
         {
             content: "Level 1 is proposed",
-            trigger: '.modal .o_field_widget[name="level_choice"] input[data-value="1"]:checked',
+            trigger: '.modal .o_field_widget[name="level"] input[data-value="1"]:checked',
         },
         {
             content: "Keep Print PDF",

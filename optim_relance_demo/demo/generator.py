@@ -6,6 +6,10 @@ to show.
 Deterministic (fixed seed, every date relative to today) and chart-agnostic:
 the accounts, journals and taxes are the company's own, whether the chart is
 the French one or the generic one of test databases.
+
+Plain Python, no model: ``load(env)`` is called once by the addon's
+``post_init_hook``. The reminders go through the main addon's recording path
+(``account.move.line._relance_record``), as a user's would.
 """
 
 import base64
@@ -14,10 +18,14 @@ import random
 import time
 from datetime import timedelta
 
-from odoo import Command, api, fields, models
+from odoo import Command, fields
 from odoo.tools import file_open
 
+from . import accounting
+
 _logger = logging.getLogger(__name__)
+
+MODULE = "optim_relance_demo"  # the XML ids of the demo records, the logo's addon
 
 SEED = 20240611
 NB_INVOICES = 124
@@ -653,101 +661,86 @@ REMINDER_NOTES = {
 }
 
 
-class OptimRelanceDemo(models.AbstractModel):
-    _name = "optim_relance.demo"
-    _description = "Optim'Relance demo data"
+def load(env):
+    """Create the demo data in the main company, once: the addon's
+    ``post_init_hook``. As the administrator with superuser rights, mail
+    tracking off. Skipped (a warning) when the company has no chart of
+    accounts yet: install ``l10n_fr_account`` in an earlier run (Odoo loads
+    a chart once all the modules of a run are installed).
 
-    # ------------------------------------------------------------------
-    # Entry point
-    # ------------------------------------------------------------------
-    @api.model
-    def _load_demo(self):
-        """Called by demo/relance_demo.xml. Loads once; when the company has
-        no chart of accounts yet (the localization is installed in the same
-        run and Odoo loads its chart after every module), waits for it: see
-        ``_register_hook``."""
-        if self.env.ref("optim_relance.demo_payer_syndic_bellecour", raise_if_not_found=False):
-            return False
-        company = self.env.ref("base.main_company")
-        if not company.chart_template:
-            if hasattr(self.env.registry, "_auto_install_template"):
-                self.env.registry._optim_relance_demo_pending = True
-                _logger.info(
-                    "Optim'Relance demo data: waiting for the chart of accounts of %s",
-                    company.name,
-                )
-            else:
-                _logger.warning(
-                    "Optim'Relance demo data skipped: %s has no chart of accounts",
-                    company.name,
-                )
-            return False
-        start = time.monotonic()
-        admin = self.env.ref("base.user_admin")
-        demo = (
-            self.with_user(admin)
-            .sudo()
-            .with_context(
-                tracking_disable=True,
-                mail_create_nolog=True,
-                mail_notrack=True,
-                mail_create_nosubscribe=True,
-                allowed_company_ids=[company.id],
-            )
+    :return: whether the data was created
+    """
+    if env.ref(f"{MODULE}.demo_payer_syndic_bellecour", raise_if_not_found=False):
+        return False
+    company = env.ref("base.main_company")
+    if not company.chart_template:
+        _logger.warning(
+            "Optim'Relance demo data skipped: %s has no chart of accounts "
+            "(install l10n_fr_account first, then %s)",
+            company.name,
+            MODULE,
         )
-        demo._demo_run(company.with_env(demo.env))
-        _logger.info("Optim'Relance demo data loaded in %.1f s", time.monotonic() - start)
-        return True
+        return False
+    start = time.monotonic()
+    admin = env.ref("base.user_admin")
+    demo_env = env(
+        user=admin.id,
+        su=True,
+        context=dict(
+            env.context,
+            tracking_disable=True,
+            mail_create_nolog=True,
+            mail_notrack=True,
+            mail_create_nosubscribe=True,
+            allowed_company_ids=[company.id],
+        ),
+    )
+    DemoData(demo_env).run(company.with_env(demo_env))
+    _logger.info("Optim'Relance demo data loaded in %.1f s", time.monotonic() - start)
+    return True
 
-    def _register_hook(self):
-        super()._register_hook()
-        # The chart of accounts Odoo installs after loading the modules is
-        # there now (ir.module.module's hook runs before this one).
-        if getattr(self.env.registry, "_optim_relance_demo_pending", False):
-            del self.env.registry._optim_relance_demo_pending
-            self._load_demo()
 
-    def _demo_run(self, company):
+class DemoData:
+    """The steps of the demo data, in ``env`` (the administrator, sudo)."""
+
+    def __init__(self, env):
+        self.env = env
+
+    def run(self, company):
         rng = random.Random(SEED)
-        today = fields.Date.context_today(self)
+        today = fields.Date.context_today(self.env.user)
         lang = "fr_FR" if self.env["res.lang"]._lang_get("fr_FR") else False
-        ctx = self._demo_accounting_context(company)
-        self._demo_company(company, lang)
-        terms = self._demo_payment_terms()
-        products = self._demo_products(ctx)
-        customers = self._demo_partners(lang, terms)
-        invoices, plans = self._demo_invoices(rng, today, ctx, customers, terms, products)
-        self._demo_credit_notes(today, ctx, customers, products)
-        self._demo_reminders_before_payment(rng, today, plans)
-        self._demo_payments(ctx, plans)
-        self._demo_open_reminders(rng, today, invoices)
+        ctx = self.accounting_context(company)
+        self.company(company, lang)
+        terms = self.payment_terms()
+        products = self.products(ctx)
+        customers = self.partners(lang, terms)
+        invoices, plans = self.invoices(rng, today, ctx, customers, terms, products)
+        self.credit_notes(today, ctx, customers, products)
+        self.reminders_before_payment(rng, today, plans)
+        self.payments(ctx, plans)
+        self.open_reminders(rng, today, invoices)
 
     # ------------------------------------------------------------------
     # Accounting context: the company's own journals, accounts and taxes
     # ------------------------------------------------------------------
-    def _demo_accounting_context(self, company):
-        Journal = self.env["account.journal"]
-        company_domain = Journal._check_company_domain(company)
-        sale_journal = Journal.search([*company_domain, ("type", "=", "sale")], limit=1)
-        bank_journal = Journal.search([*company_domain, ("type", "=", "bank")], limit=1)
-        Account = self.env["account.account"]
-        income = sale_journal.default_account_id or Account.search(
-            [*Account._check_company_domain(company), ("account_type", "=", "income")],
-            limit=1,
-        )
-        Tax = self.env["account.tax"].with_context(active_test=False)
-        tax_domain = [
-            *Tax._check_company_domain(company),
-            ("type_tax_use", "=", "sale"),
-            ("amount_type", "=", "percent"),
-            ("price_include", "=", False),
-        ]
-        default_tax = company.account_sale_tax_id
+    def accounting_context(self, company):
+        """The company's journals and income account (``accounting``), and the
+        building trade's taxes: works are services (French chart: "20% S",
+        VAT due on payment), 10 % for the renovation of housing when the
+        chart has it; the default sale tax otherwise."""
+        ctx = accounting.company_accounts(company)
+        default_tax = ctx["tax"]
         tax = reduced_tax = default_tax
         if default_tax:
-            # building works are services (French chart: "20% S", VAT due on
-            # payment); 10 % for the renovation of housing when the chart has it
-            tax_domain.append(("country_id", "=", default_tax.country_id.id))
+            Tax = self.env["account.tax"].with_context(active_test=False)
+            tax_domain = [
+                *Tax._check_company_domain(company),
+                ("type_tax_use", "=", "sale"),
+                ("amount_type", "=", "percent"),
+                ("price_include", "=", False),
+                ("country_id", "=", default_tax.country_id.id),
+            ]
             tax = (
                 Tax.search(
                     [
@@ -766,20 +759,14 @@ class OptimRelanceDemo(models.AbstractModel):
             )
             if reduced_tax and not reduced_tax.active:
                 reduced_tax.active = True
-        return {
-            "sale_journal": sale_journal,
-            "bank_journal": bank_journal,
-            "income": income,
-            "tax": tax,
-            "reduced_tax": reduced_tax or tax,
-        }
+        return {**ctx, "tax": tax, "reduced_tax": reduced_tax or tax}
 
     # ------------------------------------------------------------------
     # The company
     # ------------------------------------------------------------------
-    def _demo_company(self, company, lang):
+    def company(self, company, lang):
         france = self.env.ref("base.fr")
-        with file_open("optim_relance/static/description/company_logo.png", "rb") as logo:
+        with file_open(f"{MODULE}/static/description/company_logo.png", "rb") as logo:
             logo_data = base64.b64encode(logo.read())
         vals = {
             "street": "12 rue des Artisans",
@@ -834,7 +821,7 @@ class OptimRelanceDemo(models.AbstractModel):
                 "partner_id": company.partner_id.id,
             }
         )
-        self._demo_xmlid("demo_company_bank_account", account)
+        self.xmlid("demo_company_bank_account", account)
         journal = self.env["account.journal"].search(
             [
                 *self.env["account.journal"]._check_company_domain(company),
@@ -849,7 +836,7 @@ class OptimRelanceDemo(models.AbstractModel):
     # ------------------------------------------------------------------
     # Payment terms, products, partners
     # ------------------------------------------------------------------
-    def _demo_payment_terms(self):
+    def payment_terms(self):
         Term = self.env["account.payment.term"]
         terms = {
             "immediate": self.env.ref("account.account_payment_term_immediate"),
@@ -875,28 +862,26 @@ class OptimRelanceDemo(models.AbstractModel):
                     ],
                 },
             ),
+            # 50 % at 30 days, 50 % at 60 days: the benchmark's two installments
             "2x": (
                 "demo_payment_term_2_installments",
-                {
-                    "name": "2 échéances : 50 % à 30 jours, 50 % à 60 jours",
-                    "note": "Paiement en deux échéances : 50 % à 30 jours, "
+                accounting.installment_term_vals(
+                    2,
+                    "2 échéances : 50 % à 30 jours, 50 % à 60 jours",
+                    note="Paiement en deux échéances : 50 % à 30 jours, "
                     "50 % à 60 jours date de facture.",
-                    "line_ids": [
-                        Command.create({"value": "percent", "value_amount": 50.0, "nb_days": 30}),
-                        Command.create({"value": "percent", "value_amount": 50.0, "nb_days": 60}),
-                    ],
-                },
+                ),
             ),
         }
         for key, (xmlid, vals) in definitions.items():
-            term = self.env.ref(f"optim_relance.{xmlid}", raise_if_not_found=False)
+            term = self.env.ref(f"{MODULE}.{xmlid}", raise_if_not_found=False)
             if not term:
                 term = Term.create(vals)
-                self._demo_xmlid(xmlid, term)
+                self.xmlid(xmlid, term)
             terms[key] = term
         return terms
 
-    def _demo_products(self, ctx):
+    def products(self, ctx):
         products = {}
         vals_list = []
         for name, code, price in PRODUCTS.values():
@@ -914,10 +899,10 @@ class OptimRelanceDemo(models.AbstractModel):
         records = self.env["product.product"].create(vals_list)
         for key, product in zip(PRODUCTS, records, strict=True):
             products[key] = product
-            self._demo_xmlid(f"demo_product_{key}", product)
+            self.xmlid(f"demo_product_{key}", product)
         return products
 
-    def _partner_vals(self, data, lang, is_payer=False):
+    def partner_vals(self, data, lang, is_payer=False):
         france = self.env.ref("base.fr")
         domain = data.get("domain")
         vals = {
@@ -944,18 +929,18 @@ class OptimRelanceDemo(models.AbstractModel):
                 vals["siret"] = _siret(siren, "0001" if is_payer else "0002")
         return vals
 
-    def _demo_partners(self, lang, terms):
+    def partners(self, lang, terms):
         Partner = self.env["res.partner"]
         payer_records = Partner.create(
-            [self._partner_vals(data, lang, is_payer=True) for data in PAYERS]
+            [self.partner_vals(data, lang, is_payer=True) for data in PAYERS]
         )
         payers = {}
         for data, partner in zip(PAYERS, payer_records, strict=True):
             payers[data["key"]] = partner
-            self._demo_xmlid(f"demo_payer_{data['key']}", partner)
+            self.xmlid(f"demo_payer_{data['key']}", partner)
         vals_list = []
         for data in CUSTOMERS:
-            vals = self._partner_vals(data, lang)
+            vals = self.partner_vals(data, lang)
             # company-dependent: set in the current company (the demo's one)
             vals["property_payment_term_id"] = terms[data["term"]].id
             if data.get("payer"):
@@ -965,7 +950,7 @@ class OptimRelanceDemo(models.AbstractModel):
         customers = {}
         for data, partner in zip(CUSTOMERS, customer_records, strict=True):
             customers[data["key"]] = partner
-            self._demo_xmlid(f"demo_customer_{data['key']}", partner)
+            self.xmlid(f"demo_customer_{data['key']}", partner)
         # two contacts; one is the invoice address of its company
         invoice_address, _contact = self.env["res.partner"].create(
             [
@@ -986,13 +971,13 @@ class OptimRelanceDemo(models.AbstractModel):
                 },
             ]
         )
-        self._demo_xmlid("demo_customer_martin_construction_invoice", invoice_address)
+        self.xmlid("demo_customer_martin_construction_invoice", invoice_address)
         return customers
 
     # ------------------------------------------------------------------
     # Invoices
     # ------------------------------------------------------------------
-    def _demo_line(self, ctx, product, name, price, kind):
+    def invoice_line(self, ctx, product, name, price, kind):
         tax = ctx["reduced_tax"] if kind in ("copro", "bailleur") else ctx["tax"]
         return Command.create(
             {
@@ -1005,7 +990,7 @@ class OptimRelanceDemo(models.AbstractModel):
             }
         )
 
-    def _demo_invoice_lines(self, rng, ctx, data, products, situation):
+    def invoice_lines(self, rng, ctx, data, products, situation):
         """1 to 3 lines whose total (tax excluded) is in the customer's range."""
         kind = data["kind"]
         low, high = KIND_AMOUNTS[kind]
@@ -1016,7 +1001,7 @@ class OptimRelanceDemo(models.AbstractModel):
             return (
                 f"Levée de la retenue de garantie – {site}",
                 [
-                    self._demo_line(
+                    self.invoice_line(
                         ctx,
                         products["retenue"],
                         f"Libération de la retenue de garantie (5 %) – {site} – "
@@ -1036,13 +1021,13 @@ class OptimRelanceDemo(models.AbstractModel):
                 label = f"Situation de travaux n° {situation} – lot gros œuvre – {site}"
             else:
                 label = f"{product.name} – {site}"
-            lines.append(self._demo_line(ctx, product, label, price, kind))
+            lines.append(self.invoice_line(ctx, product, label, price, kind))
         ref = f"Chantier : {site}"
         if "gros_oeuvre" in keys:
             ref = f"Situation n° {situation} – {site}"
         return ref, lines
 
-    def _demo_invoices(self, rng, today, ctx, customers, terms, products):
+    def invoices(self, rng, today, ctx, customers, terms, products):
         weights = [data["weight"] for data in CUSTOMERS]
         # invoice dates: spread over 18 months, more in recent months (where the
         # open installments are)
@@ -1057,7 +1042,7 @@ class OptimRelanceDemo(models.AbstractModel):
         for age in ages:
             data = rng.choices(CUSTOMERS, weights=weights)[0]
             situations[data["key"]] = situations.get(data["key"], 0) + 1
-            ref, lines = self._demo_invoice_lines(rng, ctx, data, products, situations[data["key"]])
+            ref, lines = self.invoice_lines(rng, ctx, data, products, situations[data["key"]])
             term = terms[data["term"]]
             big_site = data["term"] != "2x" and data["kind"] in ("promoteur", "entreprise")
             if big_site and rng.random() < 0.2:
@@ -1085,14 +1070,13 @@ class OptimRelanceDemo(models.AbstractModel):
                     "pre_reminder": rng.random(),
                 }
             )
-        invoices = self.env["account.move"].create(vals_list)
-        invoices.action_post()
+        invoices = accounting.create_invoices(self.env, vals_list)[0]
         for invoice, plan in zip(invoices, plans, strict=True):
             plan["invoice"] = invoice
-            self._demo_plan_payment(today, plan)
+            self.plan_payment(today, plan)
         return invoices, plans
 
-    def _demo_plan_payment(self, today, plan):
+    def plan_payment(self, today, plan):
         """Decide whether and when the invoice was paid: fully, partly (one
         installment of a two-installment invoice, or a down payment) or not."""
         invoice = plan["invoice"]
@@ -1122,7 +1106,7 @@ class OptimRelanceDemo(models.AbstractModel):
         if plan["mode"]:
             plan["date"] = min(max(pay_date, invoice.invoice_date), today)
 
-    def _demo_credit_notes(self, today, ctx, customers, products):
+    def credit_notes(self, today, ctx, customers, products):
         specs = [
             (
                 "hotel_celestins",
@@ -1160,16 +1144,16 @@ class OptimRelanceDemo(models.AbstractModel):
                     "invoice_user_id": admin.id,
                     "ref": label,
                     "invoice_line_ids": [
-                        self._demo_line(ctx, products[product], label, price, kind)
+                        self.invoice_line(ctx, products[product], label, price, kind)
                     ],
                 }
             )
-        self.env["account.move"].create(vals_list).action_post()
+        accounting.create_invoices(self.env, vals_list)
 
     # ------------------------------------------------------------------
     # Payments
     # ------------------------------------------------------------------
-    def _demo_payments(self, ctx, plans):
+    def payments(self, ctx, plans):
         Register = self.env["account.payment.register"]
         for plan in plans:
             if not plan["mode"]:
@@ -1189,9 +1173,9 @@ class OptimRelanceDemo(models.AbstractModel):
             wizard._create_payments()
 
     # ------------------------------------------------------------------
-    # Reminders
+    # Reminders, through the addon's recording path
     # ------------------------------------------------------------------
-    def _demo_reminders_before_payment(self, rng, today, plans):
+    def reminders_before_payment(self, rng, today, plans):
         """A first reminder on invoices paid late, before they were paid: the
         history stays on paid invoices."""
         count = 0
@@ -1208,7 +1192,7 @@ class OptimRelanceDemo(models.AbstractModel):
                     )
                     count += 1
 
-    def _demo_open_reminders(self, rng, today, invoices):
+    def open_reminders(self, rng, today, invoices):
         """Reminders on open installments: about 25 at level 1, 10 at level 2
         and 4 at level 3, each level dated after the previous one, after the
         due date and never in the future."""
@@ -1229,9 +1213,9 @@ class OptimRelanceDemo(models.AbstractModel):
             candidates = [(aml, d) for aml, d in late if d >= min_days and aml.id not in taken]
             for line, days in rng.sample(candidates, k=min(wanted, len(candidates))):
                 taken.add(line.id)
-                self._demo_remind(rng, today, line, days, level)
+                self.remind(rng, today, line, days, level)
 
-    def _demo_remind(self, rng, today, line, days, level):
+    def remind(self, rng, today, line, days, level):
         gaps = [rng.randint(7, 15), rng.randint(15, 25), rng.randint(8, 15)][:level]
         # spread the reminders of an old installment over its lateness
         slack = max(days - sum(gaps), 0)
@@ -1243,7 +1227,7 @@ class OptimRelanceDemo(models.AbstractModel):
             line._relance_record(lvl, date, channel, note=rng.choice(REMINDER_NOTES[lvl]))
 
     # ------------------------------------------------------------------
-    def _demo_xmlid(self, name, record):
+    def xmlid(self, name, record):
         self.env["ir.model.data"]._update_xmlids(
-            [{"xml_id": f"optim_relance.{name}", "record": record, "noupdate": True}]
+            [{"xml_id": f"{MODULE}.{name}", "record": record, "noupdate": True}]
         )

@@ -15,7 +15,7 @@ from docx.shared import Cm, Pt
 from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree
 
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import ValidationError
 from odoo.tools import html2plaintext
 
 # Characters XML 1.0 cannot hold: a contact name with one would break the file.
@@ -35,33 +35,19 @@ TEMPLATE_ERRORS = (
 )
 
 
-def render_letter_docx(letter):
-    """``{invoice: docx bytes}`` for a letter: one Word letter per invoice."""
-    result = {}
-    env = letter.env
-    template = letter.level_config_id.docx_template
-    for invoice, lines in letter.line_ids.grouped("move_id").items():
-        labels = _labels(env(context=dict(env.context, lang=letter.lang)))
-        values = _xml_safe(_template_values(letter, invoice, lines))
-        if template:
-            try:
-                result[invoice] = _render_docxtpl(base64.b64decode(template), values)
-            except TEMPLATE_ERRORS as exc:
-                raise UserError(
-                    env._(
-                        "The Word template of “%(level)s” could not be filled for %(invoice)s: "
-                        "%(error)s",
-                        level=letter.level_config_id.display_name,
-                        invoice=invoice.name,
-                        error=exc,
-                    )
-                ) from exc
-        else:
-            result[invoice] = _build_docx(letter, values, labels)
-    return result
+def render(values, labels, template_raw=None):
+    """A Word letter (docx bytes) from plain ``values`` (see
+    ``relance.letter._docx_values``): from a manager's docxtpl template when
+    given, else built with python-docx. Raises one of ``TEMPLATE_ERRORS``
+    when a template cannot be filled."""
+    values = _xml_safe(values)
+    if template_raw:
+        return _render_docxtpl(template_raw, values)
+    return _build_docx(values, _xml_safe(labels))
 
 
-def _labels(env):
+def labels(env):
+    """The built-in letter's labels, in ``env``'s language."""
     return {
         "invoice": env._("Invoice"),
         "invoice_date": env._("Invoice date"),
@@ -73,42 +59,21 @@ def _labels(env):
         "subject": env._("Subject"),
         "invoice_subject": env._("Invoice %(invoice)s"),
         "place_date": env._("%(city)s, %(date)s"),
+        "siret": env._("SIRET"),
+        "vat": env._("VAT"),
     }
 
 
-def _template_values(letter, invoice, lines):
-    """Every value of one Word letter, also the fields offered to a docxtpl template."""
-    company = letter.company_id
-    payer = letter.payer_id
-    rows = letter._line_rows(lines)
-    currency = letter.currency_id
-    total_residual = currency.round(sum(lines.mapped("amount_residual_currency")))
-    total_amount = currency.round(sum(lines.mapped("amount_currency")))
-    # The texts speak of this invoice only: its total, its earlier reminders.
-    context = letter._render_context(lines)
-    intro_html, closing_html = letter._render_texts(lines)
-    return {
-        "company_name": company.name,
-        "company_address": _address_lines(company.partner_id),
-        "company_city": company.city or "",
-        "company_footer": _company_footer(company),
-        "payer_name": payer.name,
-        "payer_address": _address_lines(payer),
-        "title": letter.title,
-        "date": letter._fmt_date(letter.date),
-        "deadline": context["deadline_text"],
-        "date_level_1": context["date_level_1"],
-        "date_level_2": context["date_level_2"],
-        "invoice_number": invoice.name,
-        "invoice_date": letter._fmt_date(invoice.invoice_date),
-        "intro": letter._paragraph_runs(intro_html),
-        "closing": letter._paragraph_runs(closing_html),
-        "lines": rows,
-        "total_amount": letter._fmt_amount(total_amount),
-        "total_residual": letter._fmt_amount(total_residual),
-        "level": letter.level,
-        "logo": company.logo,
-    }
+def address_lines(partner):
+    parts = [partner.street, partner.street2, f"{partner.zip or ''} {partner.city or ''}".strip()]
+    if partner.country_id and partner.country_id.code != "FR":
+        parts.append(partner.country_id.name)
+    return [part for part in parts if part]
+
+
+def html_text(html):
+    """A rendered HTML text (the company's report footer) as plain text."""
+    return html2plaintext(html).strip() if html else ""
 
 
 def _xml_safe(value):
@@ -137,7 +102,12 @@ def sample_values():
         "company_name": "Société Exemple & Cie",
         "company_address": ["1 rue de la Paix", "75002 Paris"],
         "company_city": "Paris",
-        "company_footer": "SIRET 000 000 000 00000",
+        "company_registry": "RCS Paris 000 000 000",
+        "company_siret": "000 000 000 00000",
+        "company_vat": "FR00000000000",
+        "company_phone": "01 00 00 00 00",
+        "company_email": "compta@exemple.fr",
+        "company_footer": "",
         "payer_name": "Client <Exemple> & Fils",
         "payer_address": ["2 avenue des Travaux", "69001 Lyon"],
         "title": "Relance",
@@ -149,7 +119,7 @@ def sample_values():
         "invoice_date": row["invoice_date"],
         "intro": [[("Madame, Monsieur,", False)]],
         "closing": [[("Veuillez agréer nos salutations.", False)]],
-        "lines": [{**row, "line": None}],
+        "lines": [row],
         "total_amount": row["amount"],
         "total_residual": row["residual"],
         "level": 1,
@@ -176,19 +146,19 @@ def check_template(env, template_raw):
         ) from exc
 
 
-def _address_lines(partner):
-    parts = [partner.street, partner.street2, f"{partner.zip or ''} {partner.city or ''}".strip()]
-    if partner.country_id and partner.country_id.code != "FR":
-        parts.append(partner.country_id.name)
-    return [part for part in parts if part]
-
-
-def _company_footer(company):
-    """The company's legal mentions: its report footer, else its identifiers."""
-    if company.report_footer and html2plaintext(company.report_footer).strip():
-        return html2plaintext(company.report_footer).strip()
-    bits = [company.name, company.company_registry and f"SIRET {company.company_registry}"]
-    bits += [company.vat and f"TVA {company.vat}", company.phone, company.email]
+def _company_footer(values, labels):
+    """The company's legal mentions: its report footer, else its name, trade
+    register (RCS), SIRET, VAT number and contacts."""
+    if values["company_footer"]:
+        return values["company_footer"]
+    bits = [
+        values["company_name"],
+        values["company_registry"],
+        values["company_siret"] and f"{labels['siret']} {values['company_siret']}",
+        values["company_vat"] and f"{labels['vat']} {values['company_vat']}",
+        values["company_phone"],
+        values["company_email"],
+    ]
     return " – ".join(bit for bit in bits if bit)
 
 
@@ -207,9 +177,6 @@ def _render_docxtpl(template_raw, values):
     # the ORM or Python internals. Every value is escaped whatever the
     # template: a contact's name must not add XML to the letter.
     context = {key: value for key, value in values.items() if key != "logo"}
-    context["lines"] = [
-        {key: value for key, value in row.items() if key != "line"} for row in values["lines"]
-    ]
     # Texts as plain strings in a template: one string per paragraph.
     for key in ("intro", "closing"):
         context[key] = ["".join(text for text, _bold in runs) for runs in values[key]]
@@ -219,7 +186,7 @@ def _render_docxtpl(template_raw, values):
     return buffer.getvalue()
 
 
-def _build_docx(letter, values, labels):
+def _build_docx(values, labels):
     document = Document()
     section = document.sections[0]
     section.page_height, section.page_width = Cm(29.7), Cm(21.0)
@@ -239,7 +206,7 @@ def _build_docx(letter, values, labels):
         header.add_run("\n" + line)
     footer = section.footer.paragraphs[0]
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    footer_run = footer.add_run(values["company_footer"])
+    footer_run = footer.add_run(_company_footer(values, labels))
     footer_run.font.size = Pt(8)
 
     # Recipient block on the right (window envelope).

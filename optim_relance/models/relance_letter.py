@@ -1,0 +1,703 @@
+import base64
+import io
+import re
+import zipfile
+from datetime import timedelta
+
+import lxml.html
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import format_amount, format_date
+from odoo.tools.pdf import merge_pdf
+
+from ..tools import relance_docx
+from .account_move_line import LEVEL_RANGE_CONSTRAINT, level_field
+
+OUTPUTS = [
+    ("email", "Email"),
+    ("pdf", "PDF letter"),
+    ("word", "Word letter"),
+]
+
+# Letters rendered per wkhtmltopdf run: large enough to amortise its start-up,
+# small enough to keep its memory bounded on big batches (wkhtmltopdf inherits
+# the worker's memory limit: 200 letters crashed it under the default 2.5 GB,
+# 50 letters peak at about 620 MB; see bench/README.md).
+PDF_CHUNK = 50
+
+REPORT = "optim_relance.action_report_relance_letter"
+EMAIL_LAYOUT = "mail.mail_notification_light"
+MIMETYPES = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "zip": "application/zip",
+}
+
+# The letter's values as its texts show them (formatted in its language):
+# variables of the level's texts, fields of the letter for its emails.
+TEXT_VALUES = (
+    "reminder_date_text",
+    "deadline_text",
+    "total_residual_text",
+    "total_amount_text",
+    "date_level_1",
+    "date_level_2",
+)
+
+# What an email template may show without its author being a template editor
+# (Odoo's rule for dynamic content, see ``mail_allowed_qweb_expressions``):
+# plain values, rendered escaped.
+EMAIL_VARIABLES = (
+    "object.partner_id.name",
+    "object.company_id.name",
+    "object.company_id.email_formatted",
+    "object.title",
+    "object.level",
+    "object.line_count",
+    *(f"object.{fname}" for fname in TEXT_VALUES),
+)
+
+
+class RelanceLetter(models.Model):
+    """One reminder sent: a payer, a company, a currency, a level and its
+    installments, with the documents the customer received (one PDF, or one
+    Word letter per invoice) and, by email, the email itself.
+
+    Letters are evidence: created only by the processing wizard, after its
+    checks, never edited nor deleted by users. Reprinting or resending one
+    never records a new reminder."""
+
+    _name = "relance.letter"
+    _inherit = ["mail.thread"]
+    _description = "Reminder letter"
+    _order = "date desc, id desc"
+    _check_company_auto = True
+    # Users who may read a letter may comment on it (it is never edited).
+    _mail_post_access = "read"
+
+    partner_id = fields.Many2one(
+        "res.partner", string="Payer", required=True, readonly=True, index=True, ondelete="restrict"
+    )
+    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
+    currency_id = fields.Many2one("res.currency", required=True, readonly=True)
+    level = fields.Integer(required=True, readonly=True)
+    date = fields.Date(string="Reminder date", required=True, readonly=True)
+    output = fields.Selection(OUTPUTS, required=True, readonly=True)
+    user_id = fields.Many2one(
+        "res.users", string="Sent by", required=True, readonly=True, default=lambda s: s.env.user
+    )
+    line_ids = fields.Many2many(
+        "account.move.line",
+        "relance_letter_move_line_rel",
+        "letter_id",
+        "line_id",
+        string="Installments",
+        readonly=True,
+    )
+    history_ids = fields.One2many("relance.history", "letter_id", readonly=True)
+    attachment_ids = fields.One2many(
+        "ir.attachment",
+        "res_id",
+        string="Documents",
+        domain=[("res_model", "=", "relance.letter")],
+        readonly=True,
+    )
+    mail_id = fields.Many2one("mail.mail", string="Email", readonly=True, ondelete="set null")
+    mail_message_id = fields.Many2one(
+        "mail.message", string="Email message", readonly=True, ondelete="set null"
+    )
+    email_to = fields.Char(string="Sent to", readonly=True)
+    lang = fields.Char(compute="_compute_lang", store=True, precompute=True, readonly=True)
+    line_count = fields.Integer(
+        string="Installments count", compute="_compute_amounts", store=True, precompute=True
+    )
+    amount_total = fields.Monetary(compute="_compute_amounts", store=True, precompute=True)
+    amount_residual = fields.Monetary(
+        string="Residual", compute="_compute_amounts", store=True, precompute=True
+    )
+    deadline = fields.Date(
+        string="Payment deadline", compute="_compute_amounts", store=True, precompute=True
+    )
+    previous_date_1 = fields.Date(
+        string="Level 1 reminder of",
+        compute="_compute_amounts",
+        store=True,
+        precompute=True,
+        help="Latest level 1 reminder of these installments when the letter was sent.",
+    )
+    previous_date_2 = fields.Date(
+        string="Level 2 reminder of",
+        compute="_compute_amounts",
+        store=True,
+        precompute=True,
+        help="Latest level 2 reminder of these installments when the letter was sent.",
+    )
+    # What the letter says, rendered once in its language and kept as sent.
+    title = fields.Char(compute="_compute_texts", store=True, precompute=True)
+    intro_html = fields.Html(
+        string="Opening text", compute="_compute_texts", store=True, precompute=True, sanitize=False
+    )
+    closing_html = fields.Html(
+        string="Closing text", compute="_compute_texts", store=True, precompute=True, sanitize=False
+    )
+    # The same values as text, for the email templates.
+    reminder_date_text = fields.Char(compute="_compute_text_values")
+    deadline_text = fields.Char(compute="_compute_text_values")
+    total_residual_text = fields.Char(compute="_compute_text_values")
+    total_amount_text = fields.Char(compute="_compute_text_values")
+    date_level_1 = fields.Char(compute="_compute_text_values")
+    date_level_2 = fields.Char(compute="_compute_text_values")
+    level_config_id = fields.Many2one("relance.level", compute="_compute_level_config_id")
+    mail_state = fields.Selection(related="mail_id.state", string="Email status")
+
+    _sql_constraints = [LEVEL_RANGE_CONSTRAINT]
+
+    @api.constrains("line_ids", "partner_id", "company_id", "currency_id")
+    def _check_line_ids(self):
+        """A letter speaks of its payer's installments, in one company and one
+        currency: its totals never mix two."""
+        for letter in self:
+            if any(
+                (line.reminder_payer_id, line.company_id, line.currency_id)
+                != (letter.partner_id, letter.company_id, letter.currency_id)
+                for line in letter.line_ids
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "A reminder letter covers installments of its payer, in its company "
+                        "and currency only."
+                    )
+                )
+
+    @api.model
+    def mail_allowed_qweb_expressions(self):
+        return super().mail_allowed_qweb_expressions() + EMAIL_VARIABLES
+
+    @api.depends("title", "partner_id", "date")
+    def _compute_display_name(self):
+        for letter in self:
+            letter.display_name = self.env._(
+                "%(title)s – %(payer)s – %(date)s",
+                title=letter.title or "",
+                payer=letter.partner_id.name or "",
+                date=format_date(self.env, letter.date) if letter.date else "",
+            )
+
+    @api.depends("level", "company_id")
+    def _compute_level_config_id(self):
+        level_model = self.env["relance.level"]
+        configs = {}  # one lookup per level and company, not per letter
+        for letter in self:
+            key = (letter.level, letter.company_id)
+            if key not in configs:
+                configs[key] = level_model._get_for(*key)
+            letter.level_config_id = configs[key]
+
+    @api.depends("partner_id", "level", "company_id")
+    def _compute_lang(self):
+        """The language the level gives (its ``lang``, the payer's by
+        default) when it is installed, else French."""
+        active = {code for code, _name in self.env["res.lang"].get_installed()}
+        fallback = "fr_FR" if "fr_FR" in active else self.env.lang or "en_US"
+        for config, letters in self.grouped("level_config_id").items():
+            rendered = config._render_lang(letters.partner_id.ids) if config.lang else {}
+            for letter in letters:
+                lang = rendered.get(letter.partner_id.id) or letter.partner_id.lang
+                letter.lang = lang if lang in active else fallback
+
+    @api.depends("line_ids", "level", "date", "company_id", "currency_id")
+    def _compute_amounts(self):
+        for letter in self:
+            lines = letter.line_ids
+            letter.line_count = len(lines)
+            letter.amount_total = letter._total_amount(lines)
+            letter.amount_residual = letter._total_residual(lines)
+            letter.deadline = letter.date and letter.date + timedelta(
+                days=letter.level_config_id.deadline_days or 0
+            )
+            letter.previous_date_1 = letter._previous_level_date(1, lines)
+            letter.previous_date_2 = letter._previous_level_date(2, lines)
+
+    @api.depends("lang", "line_ids", "level", "date", "partner_id")
+    def _compute_texts(self):
+        """The level's title and texts, rendered once per letter in its language."""
+        for letter in self:
+            letter.title = letter.level_config_id.with_context(lang=letter.lang).name
+            letter.intro_html, letter.closing_html = letter._render_texts()
+
+    @api.depends("lang", "date", "deadline", "amount_total", "amount_residual")
+    def _compute_text_values(self):
+        for letter in self:
+            values = letter._text_values()
+            for fname in TEXT_VALUES:
+                letter[fname] = values[fname]
+
+    # ------------------------------------------------------------------
+    # What the texts and the table show
+    # ------------------------------------------------------------------
+    # ``lines``: a part of the letter's installments (one invoice, for the
+    # Word letters), else all of them.
+    def _previous_level_date(self, level, lines):
+        """Latest date of an earlier level over the installments."""
+        dates = [d for d in lines.mapped(level_field(level)) if d]
+        return max(dates) if dates else False
+
+    def _total_residual(self, lines):
+        return self.currency_id.round(sum(lines.mapped("amount_residual_currency")))
+
+    def _total_amount(self, lines):
+        return self.currency_id.round(sum(lines.mapped("amount_currency")))
+
+    def _fmt_date(self, date):
+        return format_date(self.env, date, lang_code=self.lang) if date else ""
+
+    def _fmt_amount(self, amount):
+        return format_amount(self.env, amount, self.currency_id, lang_code=self.lang)
+
+    def _line_rows(self, lines=None):
+        """The table of installments, as display strings, for every output."""
+        self.ensure_one()
+        rows = []
+        for line in self.line_ids if lines is None else lines:
+            maturity = line.date_maturity
+            days_late = max((self.date - maturity).days, 0) if maturity else 0
+            rows.append(
+                {
+                    "invoice": line.move_id.name,
+                    "invoice_date": self._fmt_date(line.move_id.invoice_date),
+                    "date_maturity": self._fmt_date(maturity),
+                    "days_late": days_late,
+                    "amount": self._fmt_amount(line.amount_currency),
+                    "residual": self._fmt_amount(line.amount_residual_currency),
+                }
+            )
+        return rows
+
+    def _text_values(self, lines=None):
+        """The letter's values as its texts show them: about all its
+        installments (as stored when it was sent), or about ``lines``."""
+        self.ensure_one()
+        if lines is None:
+            residual, total = self.amount_residual, self.amount_total
+            date_1, date_2 = self.previous_date_1, self.previous_date_2
+        else:
+            residual, total = self._total_residual(lines), self._total_amount(lines)
+            date_1 = self._previous_level_date(1, lines)
+            date_2 = self._previous_level_date(2, lines)
+        return {
+            "total_residual": residual,
+            "reminder_date_text": self._fmt_date(self.date),
+            "deadline_text": self._fmt_date(self.deadline),
+            "total_residual_text": self._fmt_amount(residual),
+            "total_amount_text": self._fmt_amount(total),
+            "date_level_1": self._fmt_date(date_1),
+            "date_level_2": self._fmt_date(date_2),
+        }
+
+    def _render_context(self, lines=None):
+        """Variables of the level's texts (besides ``object``, the payer)."""
+        self.ensure_one()
+        lines = self.line_ids if lines is None else lines
+        return {
+            "company": self.company_id,
+            "lines": lines,
+            "level": self.level,
+            **self._text_values(lines),
+        }
+
+    def _render_texts(self, lines=None):
+        """``(intro_html, closing_html)`` of the level, in the letter's
+        language, about ``lines``."""
+        self.ensure_one()
+        config = self.level_config_id.with_context(lang=self.lang)
+        context = self._render_context(lines)
+        payer_id = self.partner_id.id
+        return tuple(
+            config._render_field(fname, [payer_id], add_context=context)[payer_id]
+            for fname in ("letter_intro", "letter_closing")
+        )
+
+    # ------------------------------------------------------------------
+    # Documents
+    # ------------------------------------------------------------------
+    def _render(self):
+        """Render and store the documents of the letters: one PDF per letter
+        (also for emails), or one Word letter per invoice.
+
+        The documents belong to the letter (res_model ``relance.letter``):
+        whoever may read the letter may download them, no one else (another
+        company's user neither). They are created with elevated rights,
+        since only the code creates letters; their content was rendered
+        with the user's rights.
+
+        :return: ``[(letter, invoice or None, attachment, raw bytes)]``
+        """
+        pieces = []  # (letter, invoice, extension, raw)
+        for output, letters in self.grouped("output").items():
+            if output == "word":
+                pieces += [
+                    (letter, invoice, "docx", raw)
+                    for letter in letters
+                    for invoice, raw in letter._render_word().items()
+                ]
+            else:
+                pieces += [
+                    (letter, None, "pdf", raw) for letter, raw in letters._render_pdf().items()
+                ]
+        attachments = (
+            self.env["ir.attachment"]
+            .sudo()
+            .create(
+                [
+                    letter._attachment_vals(raw, extension, invoice)
+                    for letter, invoice, extension, raw in pieces
+                ]
+            )
+            .sudo(False)
+        )
+        return [
+            (letter, invoice, attachment, raw)
+            for (letter, invoice, _extension, raw), attachment in zip(
+                pieces, attachments, strict=True
+            )
+        ]
+
+    def _render_pdf(self):
+        """``{letter: pdf bytes}``, rendered in a few wkhtmltopdf runs (per
+        company, by chunks) and split per letter afterwards."""
+        report_model = self.env["ir.actions.report"]
+        result = {}
+        for company, letters in self.grouped("company_id").items():
+            report = report_model.with_company(company)
+            for start in range(0, len(letters), PDF_CHUNK):
+                chunk = letters[start : start + PDF_CHUNK].with_company(company)
+                streams = report._render_qweb_pdf_prepare_streams(REPORT, None, res_ids=chunk.ids)
+                for letter in chunk:
+                    stream = streams.get(letter.id, {}).get("stream")
+                    if stream is None:
+                        # wkhtmltopdf could not be split (no outline): render alone.
+                        stream = report._render_qweb_pdf_prepare_streams(
+                            REPORT, None, res_ids=letter.ids
+                        )[letter.id]["stream"]
+                    result[letter] = stream.getvalue()
+                    stream.close()
+        return result
+
+    def _render_word(self):
+        """``{invoice: docx bytes}``: one Word letter per invoice, from the
+        level's Word template when it has one."""
+        self.ensure_one()
+        config = self.level_config_id
+        template = config.docx_template and base64.b64decode(config.docx_template)
+        labels = relance_docx.labels(self.with_context(lang=self.lang).env)
+        result = {}
+        for invoice, lines in self.line_ids.grouped("move_id").items():
+            values = self._docx_values(invoice, lines)
+            try:
+                result[invoice] = relance_docx.render(values, labels, template)
+            except relance_docx.TEMPLATE_ERRORS as exc:
+                raise UserError(
+                    self.env._(
+                        "The Word template of “%(level)s” could not be filled for %(invoice)s: "
+                        "%(error)s",
+                        level=config.display_name,
+                        invoice=invoice.name,
+                        error=exc,
+                    )
+                ) from exc
+        return result
+
+    def _docx_values(self, invoice, lines):
+        """Every value of the Word letter of one invoice: also the fields
+        offered to a manager's docxtpl template. The texts speak of this
+        invoice only: its total, its earlier reminders."""
+        company = self.company_id
+        payer = self.partner_id
+        text_values = self._text_values(lines)
+        intro_html, closing_html = self._render_texts(lines)
+        return {
+            "company_name": company.name,
+            "company_address": relance_docx.address_lines(company.partner_id),
+            "company_city": company.city or "",
+            "company_registry": company.company_registry or "",
+            # SIRET: a field of the French localization, when installed.
+            "company_siret": company["siret"] or "" if "siret" in company._fields else "",
+            "company_vat": company.vat or "",
+            "company_phone": company.phone or "",
+            "company_email": company.email or "",
+            "company_footer": relance_docx.html_text(company.report_footer),
+            "payer_name": payer.name,
+            "payer_address": relance_docx.address_lines(payer),
+            "title": self.title,
+            "date": self._fmt_date(self.date),
+            "deadline": text_values["deadline_text"],
+            "date_level_1": text_values["date_level_1"],
+            "date_level_2": text_values["date_level_2"],
+            "invoice_number": invoice.name,
+            "invoice_date": self._fmt_date(invoice.invoice_date),
+            "intro": self._paragraph_runs(intro_html),
+            "closing": self._paragraph_runs(closing_html),
+            "lines": self._line_rows(lines),
+            "total_amount": text_values["total_amount_text"],
+            "total_residual": text_values["total_residual_text"],
+            "level": self.level,
+            "logo": company.logo,
+        }
+
+    @api.model
+    def _paragraph_runs(self, html):
+        """A rendered text as Word paragraphs: one per ``<p>`` (or list item),
+        each a list of ``(text, bold)`` runs, whitespace collapsed as a browser
+        would."""
+        if not html or not html.strip():
+            return []
+        root = lxml.html.fragment_fromstring(html, create_parent="div")
+        paragraphs = []
+        for block in root.xpath(".//p | .//li | .//h1 | .//h2 | .//h3") or [root]:
+            runs = []
+            _collect_runs(block, False, runs)
+            text_runs = [(re.sub(r"[ \t\r\n]+", " ", text), bold) for text, bold in runs if text]
+            if text_runs:
+                first, last = text_runs[0], text_runs[-1]
+                text_runs[0] = (first[0].lstrip(), first[1])
+                text_runs[-1] = (text_runs[-1][0].rstrip(), last[1])
+                if "".join(text for text, _bold in text_runs):
+                    paragraphs.append(text_runs)
+        return paragraphs
+
+    def _document_name(self, extension, invoice=None):
+        self.ensure_one()
+        subject = invoice.name if invoice else self.partner_id.name
+        name = f"{self.title or ''} - {subject} - {fields.Date.to_string(self.date)}.{extension}"
+        return name.replace("/", "-")
+
+    def _attachment_vals(self, raw, extension, invoice=None):
+        self.ensure_one()
+        return {
+            "name": self._document_name(extension, invoice),
+            "raw": raw,
+            "mimetype": MIMETYPES[extension],
+            "res_model": self._name,
+            "res_id": self.id,
+            "company_id": self.company_id.id,
+        }
+
+    # ------------------------------------------------------------------
+    # Recording and sending
+    # ------------------------------------------------------------------
+    def _record(self, documents):
+        """Record the letters' reminders on their installments, each history
+        record with its letter and the document of its installment.
+
+        :param documents: what ``_render`` returned
+        :return: the created ``relance.history`` records
+        """
+        document_of = {}
+        for letter, invoice, attachment, _raw in documents:
+            for line in letter.line_ids:
+                if invoice is None or line.move_id == invoice:
+                    document_of[line.id] = {"letter_id": letter.id, "attachment_id": attachment.id}
+        histories = self.env["relance.history"]
+        for (level, date, output), letters in self.grouped(
+            lambda letter: (letter.level, letter.date, letter.output)
+        ).items():
+            histories |= letters.line_ids._relance_record(
+                level, date, output, history_vals=document_of
+            )
+        return histories
+
+    def _send(self):
+        """Email the email letters with their stored PDF, through the level's
+        template (Odoo's rendering, in the letter's language, inside Odoo's
+        light email layout), to the payer's current reminder address. The
+        emails go through the mail queue (sent by its cron); each is a
+        message of its letter, and the payer's chatter says so.
+
+        :return: the queued ``mail.mail``
+        """
+        letters = self.filtered(lambda letter: letter.output != "word")
+        if not letters:
+            return self.env["mail.mail"]
+        letters._check_sendable()
+        mails = self.env["mail.mail"].sudo()
+        for template, group in letters.grouped(
+            lambda letter: letter.level_config_id.mail_template_id
+        ).items():
+            mails |= template.send_mail_batch(
+                group.ids,
+                email_values={
+                    "message_type": "email_outgoing",
+                    "author_id": self.env.user.partner_id.id,
+                    "auto_delete": False,
+                },
+                email_layout_xmlid=EMAIL_LAYOUT,
+            )
+        mail_of = {mail.res_id: mail for mail in mails}
+        for letter in letters:
+            mail = mail_of[letter.id]
+            # The stored PDF, not a new rendering: what the customer received.
+            mail.attachment_ids = [fields.Command.set(letter.attachment_ids.ids)]
+            # Elevated rights: letters are written only by the code that sends them.
+            letter.sudo().write(
+                {"mail_id": mail.id, "mail_message_id": mail.mail_message_id.id}
+                | ({"email_to": mail.email_to} if not letter.email_to else {})
+            )
+        letters._log_on_payers(mails)
+        return mails
+
+    def _check_sendable(self):
+        """Every letter has a template and its payer a reminder address."""
+        for letter in self:
+            config = letter.level_config_id
+            if not config.mail_template_id:
+                raise UserError(
+                    self.env._(
+                        "The reminder level “%(level)s” of %(company)s has no email template: "
+                        "choose one on the level (Invoicing › Configuration › Reminder levels).",
+                        level=config.display_name,
+                        company=letter.company_id.name,
+                    )
+                )
+            if not letter.partner_id.reminder_email:
+                raise UserError(
+                    self.env._(
+                        "%(payer)s has no reminder email: enter one on the payer "
+                        "(Reminders tab) first.",
+                        payer=letter.partner_id.display_name,
+                    )
+                )
+
+    def _log_on_payers(self, mails):
+        """A line in each payer's chatter pointing to the letter: the letter
+        itself, its documents and its email stay behind the company's rule."""
+        mail_of = {mail.res_id: mail for mail in mails}
+        bodies = {}
+        for letter in self:
+            link = Markup('<a href="#" data-oe-model="%s" data-oe-id="%s">%s</a>') % (
+                letter._name,
+                letter.id,
+                letter.display_name,
+            )
+            mail = mail_of.get(letter.id)
+            if mail:
+                body = Markup(self.env._("%(letter)s emailed to %(email)s.")) % {
+                    "letter": link,
+                    "email": mail.email_to,
+                }
+            else:
+                body = Markup(self.env._("%(letter)s printed.")) % {"letter": link}
+            bodies.setdefault(letter.partner_id.id, []).append(body)
+        # Elevated rights: the user may read the payer, not necessarily edit
+        # contacts; a log line is what Odoo's own documents write there.
+        partners = self.env["res.partner"].sudo().browse(list(bodies))
+        partners._message_log_batch(
+            {pid: Markup("<br/>").join(texts) for pid, texts in bodies.items()},
+            author_id=self.env.user.partner_id.id,
+        )
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def action_print(self):
+        """Download the letter as it was sent: its stored PDF, its Word letter,
+        or a zip of its Word letters."""
+        self.ensure_one()
+        attachments = self.attachment_ids.sorted("id")
+        if not attachments:
+            raise UserError(self.env._("This letter has no document to print."))
+        if len(attachments) == 1:
+            return self._url_action(attachments)
+        return self._download_action(
+            [(attachment.name, attachment.raw) for attachment in attachments],
+            self._document_name("zip"),
+        )
+
+    def action_resend(self):
+        """Email the same letter again, with its stored PDF, to the payer's
+        current reminder address. No level and no history are recorded: the
+        reminder was recorded when the letter was first sent."""
+        if any(letter.output == "word" for letter in self):
+            raise UserError(
+                self.env._(
+                    "A Word letter is printed and posted by hand: it cannot be emailed. Process "
+                    "a PDF or email reminder instead."
+                )
+            )
+        self.check_access("read")
+        mails = self._send()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "title": self.env._("Reminder resent"),
+                "message": self.env._(
+                    "%(count)s email(s) queued to %(emails)s.",
+                    count=len(mails),
+                    emails=", ".join(mails.mapped("email_to")),
+                ),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    def action_open_history(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "optim_relance.action_relance_history"
+        )
+        action["domain"] = [("letter_id", "=", self.id)]
+        return action
+
+    @api.model
+    def _download_action(self, files, name):
+        """One download for several files: a zip, names made unique."""
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            seen = set()
+            for file_name, content in files:
+                unique, counter = file_name, 1
+                stem, dot, extension = file_name.rpartition(".")
+                while unique in seen:
+                    counter += 1
+                    unique = f"{stem} ({counter}){dot}{extension}"
+                seen.add(unique)
+                archive.writestr(unique, content)
+        return self._temporary_download(buffer.getvalue(), name, MIMETYPES["zip"])
+
+    @api.model
+    def _merged_pdf_download(self, raws, name):
+        return self._temporary_download(merge_pdf(raws), name, MIMETYPES["pdf"])
+
+    @api.model
+    def _temporary_download(self, raw, name, mimetype):
+        """A file made for one download (a batch, a zip): attached to no
+        record, only its creator may read it."""
+        attachment = self.env["ir.attachment"].create(
+            {"name": name, "raw": raw, "mimetype": mimetype}
+        )
+        return self._url_action(attachment)
+
+    @api.model
+    def _url_action(self, attachment):
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content/{attachment.id}?download=true",
+            "target": "download",
+            "close": True,
+        }
+
+
+def _collect_runs(node, bold, runs):
+    """Depth-first ``(text, bold)`` runs of an HTML element."""
+    bold = bold or node.tag in ("strong", "b")
+    if node.tag == "br":
+        runs.append(("\n", bold))
+    if node.text:
+        runs.append((node.text, bold))
+    for child in node:
+        if isinstance(child.tag, str):
+            _collect_runs(child, bold, runs)
+        if child.tail:
+            runs.append((child.tail, bold))

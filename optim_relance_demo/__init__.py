@@ -1,0 +1,2 @@
+from . import demo
+from .hooks import post_init_hook

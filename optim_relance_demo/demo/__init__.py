@@ -1,0 +1,2 @@
+from . import accounting
+from . import generator
