@@ -12,6 +12,8 @@ requirements), then writes into docs/screenshots/:
     installments.png   "Échéances à régler", filtered on more than 30 days late
     payer_panel.png    one overdue installment: its history and its payer's panel
     wizard.png         the "Traitement des relances" dialog with its preview
+    letter.png         the latest emailed reminder letter, its installments and chatter
+                       (process a reminder by email in the demo first)
                        (nothing is confirmed: the database is left as it was)
 
 Nothing but the standard library, websocket-client and, to shrink the PNGs
@@ -404,6 +406,25 @@ def take_wizard(browser, url, out):
     return path  # the dialog is left unsaved: the next navigation drops it
 
 
+def take_letter(browser, url, out, letter_id):
+    browser.navigate(f"{url}/odoo/reminder-letters/{letter_id}")
+    browser.wait_selector(".o_form_view .o_field_widget[name=line_ids] .o_data_row")
+    browser.wait_selector(".o-mail-Chatter .o-mail-Message")
+    browser.settle()
+    path = os.path.join(out, "letter.png")
+    browser.screenshot(path)
+    return path
+
+
+def pick_letter(odoo):
+    letters = odoo.call_kw(
+        "relance.letter", "search", [[("output", "=", "email")]], limit=1, order="id desc"
+    )
+    if not letters:
+        sys.exit("no emailed reminder letter: process a level 1 reminder by email first")
+    return letters[0]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", default="http://127.0.0.1:8069")
@@ -416,7 +437,7 @@ def main():
     parser.add_argument(
         "--only",
         nargs="*",
-        choices=("installments", "payer_panel", "wizard"),
+        choices=("installments", "payer_panel", "wizard", "letter"),
         help="take only these screenshots",
     )
     args = parser.parse_args()
@@ -425,8 +446,9 @@ def main():
     os.makedirs(args.out, exist_ok=True)
 
     odoo = Odoo(url, args.db, args.login, args.password)
-    wanted = args.only or ("installments", "payer_panel", "wizard")
+    wanted = args.only or ("installments", "payer_panel", "wizard", "letter")
     line_id = pick_installment(odoo) if "payer_panel" in wanted else None
+    letter_id = pick_letter(odoo) if "letter" in wanted else None
 
     browser = Browser(args.chromium, width, height)
     try:
@@ -435,6 +457,7 @@ def main():
             "installments": lambda: take_installments(browser, url, args.out),
             "payer_panel": lambda: take_payer_panel(browser, url, args.out, line_id),
             "wizard": lambda: take_wizard(browser, url, args.out),
+            "letter": lambda: take_letter(browser, url, args.out, letter_id),
         }
         for name in wanted:
             path = shots[name]()

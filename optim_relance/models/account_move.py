@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 from .account_move_line import REMINDER_LEVELS, level_field
 
@@ -15,6 +16,7 @@ class AccountMove(models.Model):
         precompute=True,
         tracking=True,
         index="btree_not_null",
+        check_company=True,
         help="Who is reminded for this invoice: the customer, or a third-party "
         "payer (tiers payeur) when someone else pays it.",
     )
@@ -49,6 +51,20 @@ class AccountMove(models.Model):
                 dates = [d for d in installments.mapped(level_field(level)) if d]
                 move[level_field(level)] = max(dates) if dates else False
             move.reminder_level = max(installments.mapped("reminder_level") or [0])
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_reminded(self):
+        """A reminded invoice is evidence of its reminders (history, letters):
+        it is cancelled or credited, not deleted."""
+        reminded = self.env["relance.history"].sudo().search([("move_id", "in", self.ids)])
+        if reminded:
+            raise UserError(
+                self.env._(
+                    "%(invoices)s cannot be deleted: reminders were recorded on it. Cancel it "
+                    "or issue a credit note instead.",
+                    invoices=", ".join(reminded.move_id.mapped("display_name")),
+                )
+            )
 
     def _compute_reminder_history_count(self):
         counts = dict(

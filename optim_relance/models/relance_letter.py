@@ -8,7 +8,7 @@ import lxml.html
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import format_amount, format_date
 from odoo.tools.pdf import merge_pdf
 
@@ -46,6 +46,20 @@ TEXT_VALUES = (
     "date_level_2",
 )
 
+# What ``_create_letters`` renders once and stores on each letter.
+SNAPSHOT = (
+    "lang",
+    "line_count",
+    "amount_total",
+    "amount_residual",
+    "deadline",
+    "previous_date_1",
+    "previous_date_2",
+    "title",
+    "intro_html",
+    "closing_html",
+)
+
 # What an email template may show without its author being a template editor
 # (Odoo's rule for dynamic content, see ``mail_allowed_qweb_expressions``):
 # plain values, rendered escaped.
@@ -78,7 +92,13 @@ class RelanceLetter(models.Model):
     _mail_post_access = "read"
 
     partner_id = fields.Many2one(
-        "res.partner", string="Payer", required=True, readonly=True, index=True, ondelete="restrict"
+        "res.partner",
+        string="Payer",
+        required=True,
+        readonly=True,
+        index=True,
+        ondelete="restrict",
+        check_company=True,
     )
     company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
     currency_id = fields.Many2one("res.currency", required=True, readonly=True)
@@ -95,53 +115,46 @@ class RelanceLetter(models.Model):
         "line_id",
         string="Installments",
         readonly=True,
+        check_company=True,
     )
     history_ids = fields.One2many("relance.history", "letter_id", readonly=True)
-    attachment_ids = fields.One2many(
-        "ir.attachment",
-        "res_id",
-        string="Documents",
-        domain=[("res_model", "=", "relance.letter")],
-        readonly=True,
+    # The documents sent (those of its history), not whatever is later posted
+    # on the letter's chatter.
+    attachment_ids = fields.Many2many(
+        "ir.attachment", string="Documents", compute="_compute_attachment_ids"
     )
-    mail_id = fields.Many2one("mail.mail", string="Email", readonly=True, ondelete="set null")
+    mail_id = fields.Many2one(
+        "mail.mail",
+        string="Email",
+        readonly=True,
+        ondelete="set null",
+        help="The email of the letter, when it was first emailed (resends are in its chatter).",
+    )
     mail_message_id = fields.Many2one(
         "mail.message", string="Email message", readonly=True, ondelete="set null"
     )
-    email_to = fields.Char(string="Sent to", readonly=True)
-    lang = fields.Char(compute="_compute_lang", store=True, precompute=True, readonly=True)
-    line_count = fields.Integer(
-        string="Installments count", compute="_compute_amounts", store=True, precompute=True
-    )
-    amount_total = fields.Monetary(compute="_compute_amounts", store=True, precompute=True)
-    amount_residual = fields.Monetary(
-        string="Residual", compute="_compute_amounts", store=True, precompute=True
-    )
-    deadline = fields.Date(
-        string="Payment deadline", compute="_compute_amounts", store=True, precompute=True
-    )
+    email_to = fields.Char(string="Sent to", readonly=True, help="Where it was first emailed.")
+    # What the letter says, rendered once in its language when it is created
+    # and kept as sent (see ``_create_letters``): later changes of the
+    # installments or of the level's texts never alter a letter.
+    lang = fields.Char(readonly=True)
+    line_count = fields.Integer(string="Installments count", readonly=True)
+    amount_total = fields.Monetary(readonly=True)
+    amount_residual = fields.Monetary(string="Residual", readonly=True)
+    deadline = fields.Date(string="Payment deadline", readonly=True)
     previous_date_1 = fields.Date(
         string="Level 1 reminder of",
-        compute="_compute_amounts",
-        store=True,
-        precompute=True,
+        readonly=True,
         help="Latest level 1 reminder of these installments when the letter was sent.",
     )
     previous_date_2 = fields.Date(
         string="Level 2 reminder of",
-        compute="_compute_amounts",
-        store=True,
-        precompute=True,
+        readonly=True,
         help="Latest level 2 reminder of these installments when the letter was sent.",
     )
-    # What the letter says, rendered once in its language and kept as sent.
-    title = fields.Char(compute="_compute_texts", store=True, precompute=True)
-    intro_html = fields.Html(
-        string="Opening text", compute="_compute_texts", store=True, precompute=True, sanitize=False
-    )
-    closing_html = fields.Html(
-        string="Closing text", compute="_compute_texts", store=True, precompute=True, sanitize=False
-    )
+    title = fields.Char(readonly=True)
+    intro_html = fields.Html(string="Opening text", readonly=True, sanitize=False)
+    closing_html = fields.Html(string="Closing text", readonly=True, sanitize=False)
     # The same values as text, for the email templates.
     reminder_date_text = fields.Char(compute="_compute_text_values")
     deadline_text = fields.Char(compute="_compute_text_values")
@@ -150,24 +163,24 @@ class RelanceLetter(models.Model):
     date_level_1 = fields.Char(compute="_compute_text_values")
     date_level_2 = fields.Char(compute="_compute_text_values")
     level_config_id = fields.Many2one("relance.level", compute="_compute_level_config_id")
-    mail_state = fields.Selection(related="mail_id.state", string="Email status")
+    mail_state = fields.Selection(related="mail_id.state", string="Email status", store=True)
 
     _sql_constraints = [LEVEL_RANGE_CONSTRAINT]
 
-    @api.constrains("line_ids", "partner_id", "company_id", "currency_id")
+    @api.constrains("line_ids", "company_id", "currency_id")
     def _check_line_ids(self):
-        """A letter speaks of its payer's installments, in one company and one
-        currency: its totals never mix two."""
+        """A letter speaks of installments of one company in one currency: its
+        totals never mix two. (Their payer may change later, a merge of
+        contacts for instance: the letter stays what was sent to whom.)"""
         for letter in self:
             if any(
-                (line.reminder_payer_id, line.company_id, line.currency_id)
-                != (letter.partner_id, letter.company_id, letter.currency_id)
+                (line.company_id, line.currency_id) != (letter.company_id, letter.currency_id)
                 for line in letter.line_ids
             ):
                 raise ValidationError(
                     self.env._(
-                        "A reminder letter covers installments of its payer, in its company "
-                        "and currency only."
+                        "A reminder letter covers installments of its company, in its currency "
+                        "only."
                     )
                 )
 
@@ -175,15 +188,54 @@ class RelanceLetter(models.Model):
     def mail_allowed_qweb_expressions(self):
         return super().mail_allowed_qweb_expressions() + EMAIL_VARIABLES
 
-    @api.depends("title", "partner_id", "date")
+    def _get_mail_message_access(self, res_ids, operation, model_name=None):
+        """Credit controllers, who only read letters, comment on them; a
+        read-only auditor does not post (an email to anyone) from a letter."""
+        access = super()._get_mail_message_access(res_ids, operation, model_name=model_name)
+        if operation == "create" and not self.env.user.has_group("account.group_account_invoice"):
+            return "write"
+        return access
+
+    @api.model
+    def _create_letters(self, vals_list):
+        """The letters of a batch, in one ``create``: what they say (texts,
+        language, amounts, earlier dates) is rendered first in the user's
+        environment, as new records, then stored as sent. Elevated rights
+        for the creation only: users read letters, only this code creates
+        them, after the processing wizard's checks."""
+        drafts = self.browse()
+        for vals in vals_list:
+            drafts |= self.new(vals)
+        drafts = drafts.with_prefetch(drafts._ids)
+        drafts._fill_snapshot()
+        snapshot = [
+            {fname: self._fields[fname].convert_to_write(draft[fname], draft) for fname in SNAPSHOT}
+            for draft in drafts
+        ]
+        return (
+            self.sudo()
+            .create([{**vals, **values} for vals, values in zip(vals_list, snapshot, strict=True)])
+            .sudo(False)
+        )
+
+    @api.depends("title", "partner_id", "date", "currency_id", "company_id")
     def _compute_display_name(self):
         for letter in self:
-            letter.display_name = self.env._(
+            name = self.env._(
                 "%(title)s – %(payer)s – %(date)s",
                 title=letter.title or "",
                 payer=letter.partner_id.name or "",
-                date=format_date(self.env, letter.date) if letter.date else "",
+                date=letter._fmt_date(letter.date),
             )
+            # A payer's letters of one day differ by their currency.
+            if letter.currency_id and letter.currency_id != letter.company_id.currency_id:
+                name = f"{name} ({letter.currency_id.name})"
+            letter.display_name = name
+
+    @api.depends("history_ids.attachment_id")
+    def _compute_attachment_ids(self):
+        for letter in self:
+            letter.attachment_ids = letter.history_ids.attachment_id.sorted("id")
 
     @api.depends("level", "company_id")
     def _compute_level_config_id(self):
@@ -195,10 +247,11 @@ class RelanceLetter(models.Model):
                 configs[key] = level_model._get_for(*key)
             letter.level_config_id = configs[key]
 
-    @api.depends("partner_id", "level", "company_id")
-    def _compute_lang(self):
-        """The language the level gives (its ``lang``, the payer's by
-        default) when it is installed, else French."""
+    def _fill_snapshot(self):
+        """Fill what (new) letters say, in the user's environment: their
+        language (the level's ``lang``, the payer's by default, when it is
+        installed, else French), amounts, deadline, earlier reminder dates,
+        title and texts."""
         active = {code for code, _name in self.env["res.lang"].get_installed()}
         fallback = "fr_FR" if "fr_FR" in active else self.env.lang or "en_US"
         for config, letters in self.grouped("level_config_id").items():
@@ -206,25 +259,20 @@ class RelanceLetter(models.Model):
             for letter in letters:
                 lang = rendered.get(letter.partner_id.id) or letter.partner_id.lang
                 letter.lang = lang if lang in active else fallback
-
-    @api.depends("line_ids", "level", "date", "company_id", "currency_id")
-    def _compute_amounts(self):
         for letter in self:
             lines = letter.line_ids
-            letter.line_count = len(lines)
-            letter.amount_total = letter._total_amount(lines)
-            letter.amount_residual = letter._total_residual(lines)
-            letter.deadline = letter.date and letter.date + timedelta(
-                days=letter.level_config_id.deadline_days or 0
+            config = letter.level_config_id
+            letter.update(
+                {
+                    "line_count": len(lines),
+                    "amount_total": letter._total_amount(lines),
+                    "amount_residual": letter._total_residual(lines),
+                    "deadline": letter.date + timedelta(days=config.deadline_days or 0),
+                    "previous_date_1": letter._previous_level_date(1, lines),
+                    "previous_date_2": letter._previous_level_date(2, lines),
+                    "title": config.with_context(lang=letter.lang).name,
+                }
             )
-            letter.previous_date_1 = letter._previous_level_date(1, lines)
-            letter.previous_date_2 = letter._previous_level_date(2, lines)
-
-    @api.depends("lang", "line_ids", "level", "date", "partner_id")
-    def _compute_texts(self):
-        """The level's title and texts, rendered once per letter in its language."""
-        for letter in self:
-            letter.title = letter.level_config_id.with_context(lang=letter.lang).name
             letter.intro_html, letter.closing_html = letter._render_texts()
 
     @api.depends("lang", "date", "deadline", "amount_total", "amount_residual")
@@ -509,11 +557,12 @@ class RelanceLetter(models.Model):
         return histories
 
     def _send(self):
-        """Email the email letters with their stored PDF, through the level's
+        """Email the letters (not the Word ones) with their stored PDF to the
+        payer's current reminder address: the first time through the level's
         template (Odoo's rendering, in the letter's language, inside Odoo's
-        light email layout), to the payer's current reminder address. The
-        emails go through the mail queue (sent by its cron); each is a
-        message of its letter, and the payer's chatter says so.
+        light email layout), again as the same email. The emails go through
+        the mail queue (sent by its cron); each is a message of its letter,
+        and the payer's chatter says so.
 
         :return: the queued ``mail.mail``
         """
@@ -521,31 +570,63 @@ class RelanceLetter(models.Model):
         if not letters:
             return self.env["mail.mail"]
         letters._check_sendable()
+        again = letters.filtered(lambda letter: letter.sudo().mail_id)
+        mails = (letters - again)._send_first() | again._send_again()
+        letters._log_on_payers(mails)
+        return mails
+
+    def _send_first(self):
         mails = self.env["mail.mail"].sudo()
-        for template, group in letters.grouped(
+        for template, letters in self.grouped(
             lambda letter: letter.level_config_id.mail_template_id
         ).items():
             mails |= template.send_mail_batch(
-                group.ids,
-                email_values={
-                    "message_type": "email_outgoing",
-                    "author_id": self.env.user.partner_id.id,
-                    "auto_delete": False,
-                },
+                letters.ids,
+                email_values={"author_id": self.env.user.partner_id.id, "auto_delete": False},
                 email_layout_xmlid=EMAIL_LAYOUT,
             )
         mail_of = {mail.res_id: mail for mail in mails}
-        for letter in letters:
+        for letter in self:
             mail = mail_of[letter.id]
             # The stored PDF, not a new rendering: what the customer received.
             mail.attachment_ids = [fields.Command.set(letter.attachment_ids.ids)]
             # Elevated rights: letters are written only by the code that sends them.
             letter.sudo().write(
-                {"mail_id": mail.id, "mail_message_id": mail.mail_message_id.id}
-                | ({"email_to": mail.email_to} if not letter.email_to else {})
+                {
+                    "mail_id": mail.id,
+                    "mail_message_id": mail.mail_message_id.id,
+                    "email_to": mail.email_to,
+                }
             )
-        letters._log_on_payers(mails)
         return mails
+
+    def _send_again(self):
+        """The letters' first email once more (its subject, body and PDF as
+        sent), to the payer's reminder address of today."""
+        return (
+            self.env["mail.mail"]
+            .sudo()
+            .create(
+                [
+                    {
+                        "subject": first.subject,
+                        "body": first.body,
+                        "body_html": first.body_html,
+                        "email_from": first.email_from,
+                        "reply_to": first.reply_to,
+                        "email_to": letter.partner_id.reminder_email,
+                        "model": letter._name,
+                        "res_id": letter.id,
+                        "message_type": "email_outgoing",
+                        "author_id": self.env.user.partner_id.id,
+                        "auto_delete": False,
+                        "attachment_ids": [fields.Command.set(letter.attachment_ids.ids)],
+                    }
+                    for letter in self
+                    for first in letter.sudo().mail_id
+                ]
+            )
+        )
 
     def _check_sendable(self):
         """Every letter has a template and its payer a reminder address."""
@@ -604,7 +685,7 @@ class RelanceLetter(models.Model):
         """Download the letter as it was sent: its stored PDF, its Word letter,
         or a zip of its Word letters."""
         self.ensure_one()
-        attachments = self.attachment_ids.sorted("id")
+        attachments = self.attachment_ids
         if not attachments:
             raise UserError(self.env._("This letter has no document to print."))
         if len(attachments) == 1:
@@ -625,6 +706,8 @@ class RelanceLetter(models.Model):
                     "a PDF or email reminder instead."
                 )
             )
+        if not self.env.user.has_group("account.group_account_invoice"):
+            raise AccessError(self.env._("Only invoicing users may resend a reminder letter."))
         self.check_access("read")
         mails = self._send()
         return {

@@ -193,22 +193,27 @@ class RelanceCase(AccountTestInvoicingCommon):
         )
         # An invoicing clerk: invoices and reminders, no right to create or
         # edit contacts (no base.group_partner_manager).
-        cls.invoice_user = new_test_user(
-            cls.env,
-            login="relance_invoicer",
-            groups="account.group_account_invoice",
-            name="Relance Invoicer",
-            company_id=cls.company.id,
-            company_ids=[Command.set(cls.company.ids)],
+        cls.invoice_user = cls.make_user(
+            "relance_invoicer", "account.group_account_invoice", name="Relance Invoicer"
         )
         # An employee without any accounting right.
-        cls.basic_user = new_test_user(
+        cls.basic_user = cls.make_user(
+            "relance_employee", "base.group_user", name="Relance Employee"
+        )
+
+    @classmethod
+    def make_user(cls, login, groups, company=None, name=None):
+        """A user of ``company`` only (the test company by default), whose
+        password is its login."""
+        company = company or cls.company
+        return new_test_user(
             cls.env,
-            login="relance_employee",
-            groups="base.group_user",
-            name="Relance Employee",
-            company_id=cls.company.id,
-            company_ids=[Command.set(cls.company.ids)],
+            login=login,
+            password=login,
+            groups=groups,
+            name=name or login.replace("_", " ").title(),
+            company_id=company.id,
+            company_ids=[Command.set(company.ids)],
         )
 
     # ------------------------------------------------------------------

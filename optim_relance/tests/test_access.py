@@ -4,7 +4,7 @@ from freezegun import freeze_time
 
 from odoo import Command
 from odoo.exceptions import AccessError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from .common import FROZEN_NOW, RelanceCase
 
@@ -106,13 +106,8 @@ class TestMultiCompany(RelanceCase):
         cls.line_b = cls.installments(cls.invoice_b)
         cls.history_a = cls.line_a._relance_record(1, JUNE_1, "manual")
         cls.history_b = cls.line_b._relance_record(1, JUNE_6, "manual")
-        cls.user_b = new_test_user(
-            cls.env,
-            login="relance_user_b",
-            groups="account.group_account_invoice",
-            name="Relance User B",
-            company_id=cls.company_b.id,
-            company_ids=[Command.set(cls.company_b.ids)],
+        cls.user_b = cls.make_user(
+            "relance_user_b", "account.group_account_invoice", cls.company_b, "Relance User B"
         )
 
     def test_fixtures(self):

@@ -13,7 +13,7 @@ from freezegun import freeze_time
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, tagged
 from odoo.tests.common import JsonRpcException
 
 from ..tools import relance_docx
@@ -44,17 +44,6 @@ class HardeningCase(RelanceCase):
         cls.invoicer = cls.make_user("hard_invoicer", "account.group_account_invoice", one)
         cls.manager = cls.make_user("hard_manager", "account.group_account_manager", one)
         cls.manager_2 = cls.make_user("hard_manager_2", "account.group_account_manager", two)
-
-    @classmethod
-    def make_user(cls, login, groups, company):
-        return new_test_user(
-            cls.env,
-            login=login,
-            groups=groups,
-            name=login.replace("_", " ").title(),
-            company_id=company.id,
-            company_ids=[Command.set(company.ids)],
-        )
 
     @contextmanager
     def assert_raises_msg(self, exception, text):

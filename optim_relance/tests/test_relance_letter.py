@@ -6,9 +6,9 @@ import xmlrpc.client
 import zipfile
 from unittest.mock import patch
 
-from odoo import Command, fields
+from odoo import fields
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, tagged
 
 from odoo.addons.base.controllers.rpc import RPC_FAULT_CODE_ACCESS_ERROR
 
@@ -26,21 +26,9 @@ class TestRelanceLetter(RelanceCase, HttpCase):
         cls.today = fields.Date.context_today(cls.env["relance.wizard"])
         cls.company_2 = cls.setup_other_company(name="Optim Ouest")["company"]
         cls.env = cls.env(context=dict(cls.env.context, allowed_company_ids=cls.company.ids))
-        cls.clerk = new_test_user(
-            cls.env,
-            login="letter_clerk",
-            password="letter_clerk",
-            groups="account.group_account_invoice",
-            company_id=cls.company.id,
-            company_ids=[Command.set(cls.company.ids)],
-        )
-        cls.clerk_2 = new_test_user(
-            cls.env,
-            login="letter_clerk_2",
-            password="letter_clerk_2",
-            groups="account.group_account_invoice",
-            company_id=cls.company_2.id,
-            company_ids=[Command.set(cls.company_2.ids)],
+        cls.clerk = cls.make_user("letter_clerk", "account.group_account_invoice")
+        cls.clerk_2 = cls.make_user(
+            "letter_clerk_2", "account.group_account_invoice", cls.company_2
         )
 
     def send(self, lines, output="email", user=None, level=1):
@@ -103,6 +91,21 @@ class TestRelanceLetter(RelanceCase, HttpCase):
         pdf = letter.attachment_ids
         self.assertEqual(first.attachment_ids, pdf)
         self.payer_a.reminder_email = "nouvelle.compta@alpha.test"
+        # The level's email changed since: the resend is the email as sent.
+        self.env["relance.level"]._get_for(1, self.company).email_body = "<p>Nouveau texte</p>"
+        # A file posted on the letter's chatter (uploaded as the web client
+        # does) is not one of its documents.
+        upload = (
+            self.env["ir.attachment"]
+            .with_user(self.clerk)
+            .create({"name": "notes.txt", "raw": b"notes", "res_model": "mail.compose.message"})
+        )
+        letter.with_user(self.clerk).message_post(
+            body="Relancé aussi par téléphone", attachment_ids=upload.ids
+        )
+        self.assertEqual((upload.res_model, upload.res_id), ("relance.letter", letter.id))
+        letter.invalidate_recordset()
+        self.assertEqual(letter.attachment_ids, pdf)
         before = self.counts()
         dates = self.reminder_dates(lines)
         action = letter.with_user(self.clerk).action_resend()
@@ -118,24 +121,49 @@ class TestRelanceLetter(RelanceCase, HttpCase):
         self.assertEqual(again.email_to, "nouvelle.compta@alpha.test")
         self.assertEqual(again.attachment_ids, pdf)
         self.assertEqual(again.subject, first.subject)
-        self.assertEqual(again.body, first.body)
+        self.assertEqual(again.body_html, first.body_html)
+        self.assertNotIn("Nouveau texte", again.body_html)
         # Logged on the letter (its chatter holds both emails), no new level,
         # history or document.
         self.assertIn(again.mail_message_id, letter.message_ids)
         self.assertEqual(after["mail_mail"] - before["mail_mail"], 1)
+        self.assertEqual(after["ir_attachment"], before["ir_attachment"])
         self.assertEqual(after["relance_history"], before["relance_history"])
         self.assertEqual(after["relance_letter"], before["relance_letter"])
         self.assertEqual(after["dated_lines"], before["dated_lines"])
         self.assertEqual(self.reminder_dates(lines), dates)
         self.assertEqual(len(self.history_of(lines)), 1)
-        self.assertEqual(letter.mail_id, again)
-        self.assertEqual(letter.email_to, "compta@alpha.test")  # first sent to
+        # The letter keeps its first email and where it went.
+        self.assertEqual(letter.mail_id, first)
+        self.assertEqual(letter.email_to, "compta@alpha.test")
         # Without a reminder address: a French error, nothing queued.
         self.payer_a.reminder_email = False
         before = self.counts()
         with self.assertRaises(UserError):
             letter.with_user(self.clerk).action_resend()
         self.assertEqual(self.counts(), before)
+
+    def test_auditor_reads_but_neither_posts_nor_resends(self):
+        auditor = self.make_user("letter_auditor", "account.group_account_readonly")
+        lines = self.installments(self.create_late_invoice(self.payer_a, 40))
+        _action, letter = self.send(lines)
+        self.assertEqual(letter.with_user(auditor).partner_id, self.payer_a)
+        before = self.counts()
+        with self.assertRaises(AccessError):
+            letter.with_user(auditor).message_post(
+                body="Payez", partner_ids=self.payer_b.ids, message_type="comment"
+            )
+        with self.assertRaises(AccessError):
+            letter.with_user(auditor).action_resend()
+        self.assertEqual(self.counts(), before)
+
+    def test_reminded_invoice_is_not_deleted(self):
+        invoice = self.create_late_invoice(self.payer_a, 40)
+        self.send(self.installments(invoice), output="pdf")
+        invoice.button_draft()
+        with self.assertRaisesRegex(UserError, "reminders were recorded on it"):
+            invoice.unlink()
+        self.assertTrue(invoice.exists())
 
     def test_other_company_can_neither_read_nor_download(self):
         lines = self.installments(self.create_late_invoice(self.payer_a, 40))

@@ -3,8 +3,8 @@
 
 from datetime import timedelta
 
-from odoo import Command, fields
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo import fields
+from odoo.tests import HttpCase, tagged
 
 from .common import RelanceCase
 
@@ -42,14 +42,8 @@ class TestRelanceWizardTour(RelanceCase, HttpCase):
         cls.alpha_60 = invoice(alpha, 60, 600.0)
         cls.bravo_40 = invoice(bravo, 40, 400.0)
         cls.recent_10 = invoice(recent, 10, 100.0)
-        cls.tour_user = new_test_user(
-            cls.env,
-            login="relance_wizard_tour",
-            password="relance_wizard_tour",
-            groups="base.group_user,account.group_account_invoice",
-            name="Relance Wizard Tour",
-            company_id=cls.company.id,
-            company_ids=[Command.set(cls.company.ids)],
+        cls.tour_user = cls.make_user(
+            "relance_wizard_tour", "base.group_user,account.group_account_invoice"
         )
 
     def test_process_reminders_tour(self):

@@ -1,5 +1,5 @@
-from odoo import Command, fields
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo import fields
+from odoo.tests import HttpCase, tagged
 
 from .common import RelanceCase
 
@@ -23,14 +23,7 @@ class TestRelanceTour(RelanceCase, HttpCase):
         cls.recent_invoice = cls.create_invoice(
             cls.recent, amounts=(50.0,), invoice_date=cls.ago(5)
         )
-        cls.tour_user = new_test_user(
-            cls.env,
-            login="relance_tour_user",
-            groups="account.group_account_invoice",
-            name="Relance Tour User",
-            company_id=cls.company.id,
-            company_ids=[Command.set(cls.company.ids)],
-        )
+        cls.tour_user = cls.make_user("relance_tour_user", "account.group_account_invoice")
 
     def test_installments_tour(self):
         lines = self.installments(self.overdue_invoice | self.recent_invoice)

@@ -217,29 +217,21 @@ class RelanceWizard(models.TransientModel):
         )
 
     def _create_letters(self, batch):
-        """The letters of the batch, in one ``create``. Elevated rights after
-        the checks of ``_prepare_batch``: users read letters, only this code
-        creates them."""
-        return (
-            self.env["relance.letter"]
-            .sudo()
-            .create(
-                [
-                    {
-                        "partner_id": payer.id,
-                        "company_id": company.id,
-                        "currency_id": currency.id,
-                        "line_ids": [fields.Command.set(lines.ids)],
-                        "level": self.level,
-                        "date": self.date,
-                        "output": self.output,
-                        "user_id": self.env.uid,
-                        "email_to": payer.reminder_email if self.output == "email" else False,
-                    }
-                    for payer, company, currency, lines in batch
-                ]
-            )
-            .sudo(False)
+        """The letters of the batch (see ``relance.letter._create_letters``)."""
+        return self.env["relance.letter"]._create_letters(
+            [
+                {
+                    "partner_id": payer.id,
+                    "company_id": company.id,
+                    "currency_id": currency.id,
+                    "line_ids": [fields.Command.set(lines.ids)],
+                    "level": self.level,
+                    "date": self.date,
+                    "output": self.output,
+                    "user_id": self.env.uid,
+                }
+                for payer, company, currency, lines in batch
+            ]
         )
 
     def _download_action(self, documents):
