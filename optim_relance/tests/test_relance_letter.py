@@ -157,6 +157,16 @@ class TestRelanceLetter(RelanceCase, HttpCase):
             letter.with_user(auditor).action_resend()
         self.assertEqual(self.counts(), before)
 
+    def test_payer_of_another_company_is_refused(self):
+        invoice = self.create_late_invoice(self.payer_a, 40)
+        outsider = self.env["res.partner"].create(
+            {"name": "Client Ouest", "company_id": self.company_2.id}
+        )
+        with self.assertRaisesRegex(UserError, "Incompatible companies"):
+            invoice.reminder_payer_id = outsider
+        invoice.invalidate_recordset()
+        self.assertEqual(invoice.reminder_payer_id, self.payer_a)
+
     def test_reminded_invoice_is_not_deleted(self):
         invoice = self.create_late_invoice(self.payer_a, 40)
         self.send(self.installments(invoice), output="pdf")
