@@ -3,10 +3,11 @@
 import { stepUtils } from "@web_tour/tour_service/tour_utils";
 
 /**
- * Steps shared by the tours: open Invoicing › Customers › Installments to
- * collect, and apply the "More than 30 days late" filter.
+ * Steps shared by the tours: open a menu of Invoicing › Customers (the
+ * installments to collect, the reminder letters), and apply the "More than
+ * 30 days late" filter.
  */
-export function openInstallmentsSteps() {
+export function openCustomersMenuSteps(menu, label) {
     return [
         ...stepUtils.goToAppSteps("account.menu_finance", "Open Invoicing"),
         {
@@ -15,12 +16,15 @@ export function openInstallmentsSteps() {
             run: "click",
         },
         {
-            content: "Open Installments to collect",
-            trigger:
-                '.dropdown-item[data-menu-xmlid="optim_relance.menu_relance_installments"]:contains("Installments to collect")',
+            content: `Open ${label}`,
+            trigger: `.dropdown-item[data-menu-xmlid="optim_relance.${menu}"]:contains("${label}")`,
             run: "click",
         },
     ];
+}
+
+export function openInstallmentsSteps() {
+    return openCustomersMenuSteps("menu_relance_installments", "Installments to collect");
 }
 
 export function filterMoreThan30DaysSteps() {
