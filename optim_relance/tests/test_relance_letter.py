@@ -148,6 +148,8 @@ class TestRelanceLetter(RelanceCase, HttpCase):
         lines = self.installments(self.create_late_invoice(self.payer_a, 40))
         _action, letter = self.send(lines)
         self.assertEqual(letter.with_user(auditor).partner_id, self.payer_a)
+        action = letter.with_user(auditor).action_print()
+        self.assertEqual(self.attachment_of_action(action), letter.attachment_ids)
         before = self.counts()
         with self.assertRaises(AccessError):
             letter.with_user(auditor).message_post(
