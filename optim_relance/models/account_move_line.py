@@ -56,6 +56,28 @@ class AccountMoveLine(models.Model):
         aggregator="sum",
         help="Today minus the due date of the installment, never negative.",
     )
+    # The day's worklist: computed from the stored dates and the levels'
+    # delays, in SQL for searching and sorting, so that editing a delay or a
+    # date changes them at once without recomputing any stored column.
+    reminder_next_level = fields.Integer(
+        string="Next level",
+        compute="_compute_reminder_next",
+        search="_search_reminder_next_level",
+        help="The next reminder level this installment can get (0 once level 3 is reached).",
+    )
+    reminder_next_date = fields.Date(
+        string="Next reminder on",
+        compute="_compute_reminder_next",
+        search="_search_reminder_next_date",
+        help="When the next level becomes due: the due date (level 1) or the previous "
+        "level's date (levels 2 and 3) plus that level's delay.",
+    )
+    reminder_to_do = fields.Boolean(
+        string="To remind today",
+        compute="_compute_reminder_to_do",
+        search="_search_reminder_to_do",
+        help="Open and late, with a next level due today or earlier.",
+    )
     reminder_payer_id = fields.Many2one(
         "res.partner",
         string="Payer",
@@ -173,13 +195,131 @@ class AccountMoveLine(models.Model):
         return not_late if days == 0 else [("date_maturity", "=", limit)]
 
     def _field_to_sql(self, alias, fname, query=None, flush=True):
-        # Days late as SQL, so the list can sort and group on it and
-        # read_group can sum it, while the value never goes stale.
+        # Days late, the next level and its date as SQL, so the list can sort
+        # (and group, sum) on them while the values never go stale.
         if fname == "reminder_days_late":
             maturity = self._field_to_sql(alias, "date_maturity", query, flush)
             today = fields.Date.context_today(self)
             return SQL("GREATEST(COALESCE(%s::date - %s, 0), 0)", today, maturity)
+        if fname == "reminder_next_level":
+            level = self._field_to_sql(alias, "reminder_level", query, flush)
+            return SQL("(CASE WHEN %s >= 3 THEN 0 ELSE %s + 1 END)", level, level)
+        if fname == "reminder_next_date":
+            return self._relance_next_date_sql(alias, query, flush)
         return super()._field_to_sql(alias, fname, query, flush)
+
+    def _relance_next_date_sql(self, alias, query, flush):
+        """The date the next level becomes due, in SQL: the date it starts
+        from (due date, level 1 or 2 date) plus the delay of that level in
+        the installment's company (0 without a level)."""
+
+        def column(fname):
+            return self._field_to_sql(alias, fname, query, flush)
+
+        if flush:
+            self.env["relance.level"].flush_model(["company_id", "level", "delay_days", "active"])
+
+        def delay(level):
+            return SQL(
+                "COALESCE((SELECT rl.delay_days FROM relance_level rl WHERE rl.company_id = %s"
+                " AND rl.level = %s AND rl.active), 0)",
+                column("company_id"),
+                level,
+            )
+
+        return SQL(
+            "(CASE %s WHEN 0 THEN %s + %s WHEN 1 THEN %s + %s WHEN 2 THEN %s + %s END)",
+            column("reminder_level"),
+            column("date_maturity"),
+            delay(1),
+            column("reminder_date_1"),
+            delay(2),
+            column("reminder_date_2"),
+            delay(3),
+        )
+
+    @api.model
+    def _relance_delays(self, companies):
+        """``{(company id, level): delay in days}`` of ``companies``' levels.
+        Elevated rights: a delay is no secret, and auditors who read the
+        worklist do not read the levels' texts."""
+        levels = self.env["relance.level"].sudo().search([("company_id", "in", companies.ids)])
+        return {(level.company_id.id, level.level): level.delay_days for level in levels}
+
+    @api.depends(
+        "reminder_level", "date_maturity", "reminder_date_1", "reminder_date_2", "company_id"
+    )
+    def _compute_reminder_next(self):
+        delays = self._relance_delays(self.company_id)
+        for line in self:
+            level = line.reminder_level + 1 if line.reminder_level < 3 else 0
+            start = {1: line.date_maturity, 2: line.reminder_date_1, 3: line.reminder_date_2}
+            start = start.get(level)
+            line.reminder_next_level = level
+            line.reminder_next_date = start and start + timedelta(
+                days=delays.get((line.company_id.id, level), 0)
+            )
+
+    @api.depends_context("tz")
+    def _compute_reminder_to_do(self):
+        today = fields.Date.context_today(self)
+        for line in self:
+            line.reminder_to_do = bool(
+                line.reminder_is_open
+                and line.date_maturity
+                and line.date_maturity < today
+                and line.reminder_next_level
+                and line.reminder_next_date
+                and line.reminder_next_date <= today
+            )
+
+    def _search_reminder_next_level(self, operator, value):
+        return self._relance_sql_search("reminder_next_level", operator, value)
+
+    def _search_reminder_next_date(self, operator, value):
+        return self._relance_sql_search("reminder_next_date", operator, value)
+
+    def _relance_sql_search(self, fname, operator, value):
+        """A comparison on a value computed in SQL (see ``_field_to_sql``)."""
+        self._relance_check_operator(operator, ("=", "!=", "<", "<=", ">", ">="))
+        expression_sql = self._field_to_sql("l", fname)
+        if value is False or value is None:
+            if operator not in ("=", "!="):
+                raise UserError(self.env._("An empty value is only compared with = or !=."))
+            test = SQL("IS NULL" if operator == "=" else "IS NOT NULL")
+            condition = SQL("%s %s", expression_sql, test)
+        else:
+            try:
+                value = fields.Date.to_date(value) if fname == "reminder_next_date" else int(value)
+            except (TypeError, ValueError) as exc:
+                raise UserError(
+                    self.env._("“%(value)s” cannot be compared here.", value=value)
+                ) from exc
+            condition = SQL("%s %s %s", expression_sql, SQL(operator), value)
+        return [("id", "in", SQL("(SELECT l.id FROM account_move_line l WHERE %s)", condition))]
+
+    def _relance_check_operator(self, operator, allowed):
+        if operator not in allowed:
+            raise UserError(
+                self.env._("Unsupported search operator: %(operator)s", operator=operator)
+            )
+
+    def _search_reminder_to_do(self, operator, value):
+        self._relance_check_operator(operator, ("=", "!="))
+        today = fields.Date.context_today(self)
+        domain = expression.AND(
+            [
+                self._relance_open_domain(),
+                [
+                    ("date_maturity", "<", today),
+                    ("reminder_next_level", ">", 0),
+                    ("reminder_next_date", "<=", today),
+                ],
+            ]
+        )
+        if (operator == "=") == bool(value):
+            return domain
+        return ["!", *expression.normalize_domain(domain)]
 
     @api.depends(
         "display_type",

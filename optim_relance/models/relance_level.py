@@ -79,6 +79,12 @@ class RelanceLevel(models.Model):
         help="Language of the letters, rendered on the payer: by default its own "
         "({{ object.lang }}); French when that language is not installed.",
     )
+    delay_days = fields.Integer(
+        string="Delay (days)",
+        default=15,
+        help="When this level becomes due: level 1 this many days after the installment's due "
+        "date, level 2 after the level 1 reminder, level 3 after the level 2 reminder.",
+    )
     deadline_days = fields.Integer(
         string="Payment deadline (days)",
         default=8,
@@ -109,6 +115,7 @@ class RelanceLevel(models.Model):
 
     _sql_constraints = [
         LEVEL_RANGE_CONSTRAINT,
+        ("delay_days_positive", "CHECK(delay_days >= 0)", "A delay cannot be negative."),
         (
             "level_company_uniq",
             "UNIQUE(level, company_id)",
@@ -152,7 +159,11 @@ class RelanceLevel(models.Model):
         # texts hold. The key is always set here (and in create), never taken
         # from the caller.
         changed = tuple(fname for fname in DYNAMIC_FIELDS if fname in vals)
-        return super(RelanceLevel, self.with_context(relance_dynamic_fields=changed)).write(vals)
+        result = super(RelanceLevel, self.with_context(relance_dynamic_fields=changed)).write(vals)
+        if {"delay_days", "active"} & set(vals):
+            # The worklist follows a new delay at once, in this transaction too.
+            self.env["account.move.line"].invalidate_model(["reminder_next_date", "reminder_to_do"])
+        return result
 
     def _is_template_editor(self):
         return self.env.su or self.env.user.has_group("mail.group_mail_template_editor")

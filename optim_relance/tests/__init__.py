@@ -11,3 +11,4 @@ from . import test_relance_docx_template
 from . import test_hardening
 from . import test_no_demo_model
 from . import test_relance_letter
+from . import test_worklist

@@ -1,0 +1,153 @@
+"""The day's worklist: each installment's next level, the date it becomes
+due by the levels' delays, and whether it is to remind today."""
+
+from datetime import timedelta
+
+from freezegun import freeze_time
+
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import tagged
+
+from .common import FROZEN_NOW, TODAY, RelanceCase, days_ago
+
+
+@freeze_time(FROZEN_NOW)
+@tagged("post_install", "-at_install")
+class TestWorklist(RelanceCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.levels = {
+            level: cls.env["relance.level"]._get_for(level, cls.company) for level in (1, 2, 3)
+        }
+        cls.manager = cls.make_user("worklist_manager", "account.group_account_manager")
+
+        def late(days):
+            return cls.installments(cls.create_late_invoice(cls.payer_a, days))
+
+        cls.never_40 = late(40)  # level 1 due 10 days after its due date: 30 days ago
+        cls.never_5 = late(5)  # level 1 due in 5 days
+        cls.due_today = cls.installments(cls.create_invoice(cls.payer_b))  # not late yet
+        cls.level1_old = late(60)
+        cls.level1_old._relance_record(1, days_ago(20), "manual")  # level 2 due 5 days ago
+        cls.level1_recent = late(50)
+        cls.level1_recent._relance_record(1, days_ago(5), "manual")  # level 2 in 10 days
+        cls.level2 = late(90)
+        cls.level2._relance_record(1, days_ago(60), "manual")
+        cls.level2._relance_record(2, days_ago(15), "manual")  # level 3 due today
+        cls.level3 = late(120)
+        cls.level3._relance_record(1, days_ago(90), "manual")
+        cls.level3._relance_record(2, days_ago(60), "manual")
+        cls.level3._relance_record(3, days_ago(30), "manual")
+        cls.paid = late(45)
+        cls.pay(cls.paid)
+        cls.lines = (
+            cls.never_40
+            | cls.never_5
+            | cls.due_today
+            | cls.level1_old
+            | cls.level1_recent
+            | cls.level2
+            | cls.level3
+            | cls.paid
+        )
+
+    def next_of(self, line):
+        line.invalidate_recordset()
+        return line.reminder_next_level, line.reminder_next_date, line.reminder_to_do
+
+    def test_shipped_delays(self):
+        self.assertEqual([self.levels[level].delay_days for level in (1, 2, 3)], [10, 15, 15])
+
+    def test_next_level_and_date(self):
+        self.assertEqual(self.next_of(self.never_40), (1, days_ago(30), True))
+        self.assertEqual(self.next_of(self.never_5), (1, TODAY + timedelta(days=5), False))
+        self.assertEqual(self.next_of(self.due_today), (1, TODAY + timedelta(days=10), False))
+        self.assertEqual(self.next_of(self.level1_old), (2, days_ago(5), True))
+        self.assertEqual(self.next_of(self.level1_recent), (2, TODAY + timedelta(days=10), False))
+        self.assertEqual(self.next_of(self.level2), (3, TODAY, True))
+        self.assertEqual(self.next_of(self.level3), (0, False, False))
+        # Paid: its next level is computed, it is not to remind.
+        self.assertEqual(self.next_of(self.paid), (1, days_ago(35), False))
+
+    def test_delay_edited_changes_the_worklist_at_once(self):
+        self.levels[2].with_user(self.manager).delay_days = 30
+        self.assertEqual(self.next_of(self.level1_old), (2, TODAY + timedelta(days=10), False))
+        self.assertFalse(self.search([("reminder_to_do", "=", True)]) & self.level1_old)
+        self.levels[1].with_user(self.manager).delay_days = 0
+        self.assertEqual(self.next_of(self.never_5), (1, days_ago(5), True))
+        # The due day itself is never reminded.
+        self.assertEqual(self.next_of(self.due_today), (1, TODAY, False))
+
+    def test_backfilled_date_moves_the_next_date(self):
+        self.never_5.invalidate_recordset()
+        self.never_40._relance_record(1, days_ago(3), "manual")
+        self.assertEqual(self.next_of(self.never_40), (2, TODAY + timedelta(days=12), False))
+
+    def search(self, domain, order=None):
+        return self.Line.search([("id", "in", self.lines.ids), *domain], order=order)
+
+    def test_searches_match_the_values(self):
+        expected_to_do = self.never_40 | self.level1_old | self.level2
+        self.assertEqual(self.search([("reminder_to_do", "=", True)]), expected_to_do)
+        self.assertEqual(self.search([("reminder_to_do", "=", False)]), self.lines - expected_to_do)
+        self.assertEqual(self.search([("reminder_to_do", "!=", True)]), self.lines - expected_to_do)
+        self.assertEqual(
+            self.search([("reminder_next_level", "=", 2)]), self.level1_old | self.level1_recent
+        )
+        self.assertEqual(self.search([("reminder_next_level", "=", 0)]), self.level3)
+        self.assertEqual(self.search([("reminder_next_date", "=", False)]), self.level3)
+        self.assertEqual(
+            self.search([("reminder_next_date", "<=", TODAY), ("reminder_next_level", ">", 0)]),
+            self.never_40 | self.level1_old | self.level2 | self.paid,
+        )
+        # Sorted by next date as the list sorts it (no date last).
+        ordered = self.search([], order="reminder_next_date, id")
+        dates = [line.reminder_next_date for line in ordered]
+        self.assertEqual(dates, sorted(dates, key=lambda d: (d is False, d or TODAY)))
+        for line in self.lines:
+            with self.subTest(line=line.move_id.name):
+                self.assertEqual(
+                    line in self.search([("reminder_to_do", "=", True)]), line.reminder_to_do
+                )
+
+    def test_bad_searches_are_refused_in_french_terms(self):
+        for domain in (
+            [("reminder_next_date", "<", "zzz")],
+            [("reminder_next_level", "in", [1, 2])],
+            [("reminder_to_do", ">", 1)],
+            [("reminder_next_date", "<", False)],
+        ):
+            with self.subTest(domain=domain), self.assertRaises(UserError):
+                self.Line.search(domain)
+
+    def test_only_managers_edit_delays(self):
+        with self.assertRaises(AccessError):
+            self.levels[1].with_user(self.invoice_user).delay_days = 1
+        self.levels[1].invalidate_recordset()
+        self.assertEqual(self.levels[1].delay_days, 10)
+        # The worklist itself reads for every invoicing user and auditor.
+        auditor = self.make_user("worklist_auditor", "account.group_account_readonly")
+        for user in (self.invoice_user, auditor):
+            lines = self.never_40.with_user(user)
+            self.assertEqual((lines.reminder_next_level, lines.reminder_to_do), (1, True))
+
+    def test_no_query_per_installment(self):
+        more = self.installments(
+            self.env["account.move"].union(
+                *(self.create_late_invoice(self.payer_c, 31 + i) for i in range(27))
+            )
+        )
+        counts = []
+        # The first pass warms the caches (rules, levels): not counted.
+        for lines in (
+            self.never_40,
+            self.never_40 | self.level1_old | self.level2,
+            more | self.lines,
+        ):
+            self.env.invalidate_all()
+            start = self.env.cr.sql_log_count
+            found = self.Line.search([("id", "in", lines.ids), ("reminder_to_do", "=", True)])
+            found.read(["reminder_next_level", "reminder_next_date", "reminder_to_do"])
+            counts.append(self.env.cr.sql_log_count - start)
+        self.assertEqual(counts[1], counts[2], counts)
