@@ -15,6 +15,9 @@ def level_field(level):
 
 REMINDER_DATE_FIELDS = tuple(level_field(level) for level in REMINDER_LEVELS)
 
+# Why an installment is not chased for now, set by the credit controller.
+BLOCK_FIELDS = ("reminder_block_reason", "reminder_block_note", "reminder_block_until")
+
 
 # The same rule and message in the database, for the stored levels (letters,
 # history, texts).
@@ -76,7 +79,8 @@ class AccountMoveLine(models.Model):
         string="To remind today",
         compute="_compute_reminder_to_do",
         search="_search_reminder_to_do",
-        help="Open and late, with a next level due today or earlier.",
+        help="Open and late, not on hold, its payer not excluded, with a next level due "
+        "today or earlier.",
     )
     reminder_payer_id = fields.Many2one(
         "res.partner",
@@ -93,6 +97,23 @@ class AccountMoveLine(models.Model):
         compute="_compute_reminder_is_open",
         help="Posted customer invoice installment with an amount still due.",
     )
+    # Not chased for now: a dispute on the works, a promise, anything else.
+    reminder_block_reason = fields.Selection(
+        [("dispute", "Dispute"), ("promise", "Payment promise"), ("other", "Other")],
+        string="Hold",
+        copy=False,
+        help="While set (until its end date, when it has one), the installment is not "
+        "reminded and leaves the day's worklist.",
+    )
+    reminder_block_note = fields.Text(string="Hold note", copy=False)
+    reminder_block_until = fields.Date(
+        string="Hold until", copy=False, help="Last day of the hold; empty: until lifted."
+    )
+    reminder_blocked = fields.Boolean(
+        string="On hold",
+        compute="_compute_reminder_blocked",
+        search="_search_reminder_blocked",
+    )
     # Payer panel: the payer's own fields, edited from the installment form.
     reminder_payer_email = fields.Char(
         string="Reminder email",
@@ -103,6 +124,11 @@ class AccountMoveLine(models.Model):
         string="Collection comment",
         compute="_compute_reminder_payer_panel",
         inverse="_inverse_reminder_payer_comment",
+    )
+    reminder_payer_excluded = fields.Boolean(
+        string="Payer excluded from reminders",
+        compute="_compute_reminder_payer_panel",
+        inverse="_inverse_reminder_payer_excluded",
     )
     reminder_payer_total_due = fields.Monetary(
         string="Payer total unpaid",
@@ -266,6 +292,8 @@ class AccountMoveLine(models.Model):
         for line in self:
             line.reminder_to_do = bool(
                 line.reminder_is_open
+                and not line.reminder_blocked
+                and not line.reminder_payer_id.reminder_excluded
                 and line.date_maturity
                 and line.date_maturity < today
                 and line.reminder_next_level
@@ -314,6 +342,8 @@ class AccountMoveLine(models.Model):
                     ("date_maturity", "<", today),
                     ("reminder_next_level", ">", 0),
                     ("reminder_next_date", "<=", today),
+                    ("reminder_blocked", "=", False),
+                    ("reminder_payer_id.reminder_excluded", "=", False),
                 ],
             ]
         )
@@ -335,11 +365,70 @@ class AccountMoveLine(models.Model):
         for line in self:
             line.reminder_is_open = line in open_lines
 
-    @api.depends("reminder_payer_id.reminder_email", "reminder_payer_id.reminder_comment")
+    @api.depends(
+        "reminder_payer_id.reminder_email",
+        "reminder_payer_id.reminder_comment",
+        "reminder_payer_id.reminder_excluded",
+    )
     def _compute_reminder_payer_panel(self):
         for line in self:
             line.reminder_payer_email = line.reminder_payer_id.reminder_email
             line.reminder_payer_comment = line.reminder_payer_id.reminder_comment
+            line.reminder_payer_excluded = line.reminder_payer_id.reminder_excluded
+
+    def _inverse_reminder_payer_excluded(self):
+        self._write_payer_field("reminder_excluded", "reminder_payer_excluded")
+
+    @api.depends("reminder_block_reason", "reminder_block_until")
+    @api.depends_context("tz")
+    def _compute_reminder_blocked(self):
+        today = fields.Date.context_today(self)
+        for line in self:
+            until = line.reminder_block_until
+            line.reminder_blocked = bool(line.reminder_block_reason) and (
+                not until or until >= today
+            )
+
+    def _search_reminder_blocked(self, operator, value):
+        """A hold ends by itself after its end date: no job lifts it."""
+        self._relance_check_operator(operator, ("=", "!="))
+        today = fields.Date.context_today(self)
+        domain = [
+            ("reminder_block_reason", "!=", False),
+            "|",
+            ("reminder_block_until", "=", False),
+            ("reminder_block_until", ">=", today),
+        ]
+        if (operator == "=") == bool(value):
+            return domain
+        return ["!", *expression.normalize_domain(domain)]
+
+    def _relance_hold_reason(self):
+        """Why the processing wizard leaves this installment alone for now
+        (a hold, an excluded payer), or None. The backfill still records an
+        earlier reminder on it: history is history."""
+        self.ensure_one()
+        env = self.env
+        if self.reminder_payer_id.reminder_excluded:
+            return env._("Payer excluded from reminders")
+        if not self.reminder_blocked:
+            return None
+        reason = dict(self._fields["reminder_block_reason"]._description_selection(env))[
+            self.reminder_block_reason
+        ]
+        until, note = self.reminder_block_until, self.reminder_block_note
+        if until and note:
+            return env._(
+                "%(reason)s until %(date)s: %(note)s",
+                reason=reason,
+                date=format_date(env, until),
+                note=note,
+            )
+        if until:
+            return env._("%(reason)s until %(date)s", reason=reason, date=format_date(env, until))
+        if note:
+            return env._("%(reason)s: %(note)s", reason=reason, note=note)
+        return reason
 
     def _inverse_reminder_payer_email(self):
         self._write_payer_field("reminder_email", "reminder_payer_email")
@@ -385,8 +474,8 @@ class AccountMoveLine(models.Model):
             # their history; any other write of a date is a correction.
             corrections = self._relance_corrections(vals)
         lines = self
-        if vals and set(vals) <= set(REMINDER_DATE_FIELDS):
-            # Reminder dates do not touch the accounting: skip the invoice
+        if vals and set(vals) <= set(REMINDER_DATE_FIELDS) | set(BLOCK_FIELDS):
+            # Reminder dates and holds do not touch the accounting: skip the invoice
             # synchronisation, which reads every invoice's taxes one by one.
             lines = self.with_context(skip_invoice_sync=True)
         result = super(AccountMoveLine, lines).write(vals)
@@ -426,6 +515,26 @@ class AccountMoveLine(models.Model):
             invoice=self.move_id.name,
             date=format_date(self.env, self.date_maturity),
         )
+
+    @api.constrains(*BLOCK_FIELDS)
+    def _check_reminder_block(self):
+        installments = self.filtered_domain(self._relance_installment_domain())
+        for line in self.filtered(lambda line: any(line[fname] for fname in BLOCK_FIELDS)):
+            if line not in installments:
+                raise ValidationError(
+                    self.env._(
+                        "Only the installments of a customer invoice can be put on hold "
+                        "(%(line)s).",
+                        line=line.move_id.name or line.name,
+                    )
+                )
+            if not line.reminder_block_reason:
+                raise ValidationError(
+                    self.env._(
+                        "Say why %(line)s is on hold (dispute, payment promise, other).",
+                        line=line._relance_label(),
+                    )
+                )
 
     @api.constrains("reminder_date_1", "reminder_date_2", "reminder_date_3")
     def _check_reminder_dates(self):

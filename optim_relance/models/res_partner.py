@@ -7,7 +7,7 @@ from odoo.tools.mail import single_email_re
 
 from .account_move_line import REMINDER_LEVELS, level_field
 
-COLLECTION_FIELDS = {"reminder_email", "reminder_comment"}
+COLLECTION_FIELDS = {"reminder_email", "reminder_comment", "reminder_excluded"}
 
 
 class ResPartner(models.Model):
@@ -19,6 +19,11 @@ class ResPartner(models.Model):
         "separated by commas. Without it, the payer gets no reminder by email.",
     )
     reminder_comment = fields.Text(string="Collection comment")
+    reminder_excluded = fields.Boolean(
+        string="Excluded from reminders",
+        help="Never reminded while set (say why in the collection comment); its installments "
+        "leave the day's worklist and the processing wizard skips them.",
+    )
     reminder_default_payer_id = fields.Many2one(
         "res.partner",
         string="Default payer",
@@ -50,14 +55,15 @@ class ResPartner(models.Model):
 
     def _relance_set_collection(self, vals):
         """Write the payer's collection details (reminder email, collection
-        comment) from the installment panel: credit controllers keep them up
-        to date without the right to edit contacts, and only these two."""
+        comment, exclusion) from the installment panel: credit controllers
+        keep them up to date without the right to edit contacts, and only
+        these."""
         unknown = set(vals) - COLLECTION_FIELDS
         if unknown:
             raise UserError(
                 self.env._(
-                    "Only the reminder email and the collection comment of a payer can be "
-                    "changed here (not: %(fields)s).",
+                    "Only the reminder email, the collection comment and the exclusion from "
+                    "reminders of a payer can be changed here (not: %(fields)s).",
                     fields=", ".join(sorted(unknown)),
                 )
             )

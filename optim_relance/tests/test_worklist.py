@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from freezegun import freeze_time
 
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
 from .common import FROZEN_NOW, TODAY, RelanceCase, days_ago
@@ -151,3 +151,88 @@ class TestWorklist(RelanceCase):
             found.read(["reminder_next_level", "reminder_next_date", "reminder_to_do"])
             counts.append(self.env.cr.sql_log_count - start)
         self.assertEqual(counts[1], counts[2], counts)
+
+
+@freeze_time(FROZEN_NOW)
+@tagged("post_install", "-at_install")
+class TestHolds(RelanceCase):
+    """Disputes, promises and excluded payers leave the worklist and are
+    skipped by the processing wizard; a hold ends by itself."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.line = cls.installments(cls.create_late_invoice(cls.payer_a, 40))
+        cls.other = cls.installments(cls.create_late_invoice(cls.payer_b, 45))
+
+    def to_do(self, lines):
+        lines.invalidate_recordset()
+        found = self.Line.search([("id", "in", lines.ids), ("reminder_to_do", "=", True)])
+        self.assertEqual(found, lines.filtered("reminder_to_do"))
+        return found
+
+    def test_dispute_without_end_date(self):
+        self.line.with_user(self.invoice_user).write(
+            {"reminder_block_reason": "dispute", "reminder_block_note": "Réserve au PV"}
+        )
+        self.assertTrue(self.line.reminder_blocked)
+        self.assertEqual(self.to_do(self.line | self.other), self.other)
+        self.assertEqual(
+            self.Line.search(
+                [("id", "in", (self.line | self.other).ids), ("reminder_blocked", "=", True)]
+            ),
+            self.line,
+        )
+        wizard = self.make_wizard(self.line | self.other)
+        _batch, skipped = wizard._prepare_batch()
+        self.assertEqual(dict(skipped), {self.line: "Dispute: Réserve au PV"})
+        # The backfill still records an earlier reminder on it.
+        self.line._relance_record(1, days_ago(20), "manual", note="Appel")
+        self.assertEqual(self.reminder_dates(self.line)[3], 1)
+
+    def test_hold_ends_by_itself(self):
+        self.line.write({"reminder_block_reason": "promise", "reminder_block_until": days_ago(-3)})
+        self.assertEqual(self.to_do(self.line), self.Line)
+        _batch, skipped = self.make_wizard(self.line)._prepare_batch()
+        self.assertEqual(
+            dict(skipped), {self.line: f"Payment promise until {self.fmt_date(days_ago(-3))}"}
+        )
+        with freeze_time("2024-06-18 12:00:00"):  # its last day
+            self.assertTrue(self.line.with_context(tz="UTC").reminder_blocked)
+        with freeze_time("2024-06-19 12:00:00"):  # the day after: chased again
+            self.line.invalidate_recordset()
+            self.assertFalse(self.line.reminder_blocked)
+            self.assertEqual(self.to_do(self.line), self.line)
+            batch, skipped = self.make_wizard(
+                self.line, date=TODAY + timedelta(days=4)
+            )._prepare_batch()
+            self.assertEqual((len(batch), skipped), (1, []))
+
+    def test_excluded_payer(self):
+        self.line.with_user(self.invoice_user).reminder_payer_excluded = True
+        self.assertTrue(self.payer_a.reminder_excluded)
+        self.assertEqual(self.to_do(self.line | self.other), self.other)
+        _batch, skipped = self.make_wizard(self.line | self.other, level=1)._prepare_batch()
+        self.assertEqual(dict(skipped), {self.line: "Payer excluded from reminders"})
+        self.assertEqual(
+            self.Line.search(
+                [
+                    ("id", "in", (self.line | self.other).ids),
+                    ("reminder_payer_id.reminder_excluded", "=", True),
+                ]
+            ),
+            self.line,
+        )
+
+    def test_refused_holds(self):
+        with self.assertRaises(AccessError):
+            self.line.with_user(self.basic_user).write({"reminder_block_reason": "dispute"})
+        with self.assertRaises(ValidationError):
+            self.line.write({"reminder_block_note": "Sans motif"})
+        income = self.line.move_id.line_ids.filtered(lambda line: line.display_type == "product")
+        with self.assertRaises(ValidationError):
+            income.write({"reminder_block_reason": "other"})
+        self.line.invalidate_recordset()
+        self.assertEqual(
+            (self.line.reminder_block_reason, self.line.reminder_block_note), (False, False)
+        )

@@ -136,6 +136,7 @@ class RelanceWizard(models.TransientModel):
         skipped = []
         for line in lines:
             reason = line._relance_skip_reason(self.level, self.date, company_ids)
+            reason = reason or line._relance_hold_reason()
             if not reason and self.output == "email" and not line.reminder_payer_id.reminder_email:
                 reason = self.env._("Payer without reminder email")
             if reason:
