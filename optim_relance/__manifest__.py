@@ -19,6 +19,7 @@
         "report/relance_report_templates.xml",
         "report/relance_report.xml",
         "wizard/relance_backfill_wizard_views.xml",
+        "wizard/relance_promise_wizard_views.xml",
         "wizard/relance_wizard_views.xml",
         "views/relance_letter_views.xml",
         "views/relance_history_views.xml",

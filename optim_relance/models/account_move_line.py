@@ -3,7 +3,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.osv import expression
-from odoo.tools import SQL, format_date
+from odoo.tools import SQL, format_amount, format_date
 
 REMINDER_LEVELS = (1, 2, 3)
 
@@ -17,6 +17,7 @@ REMINDER_DATE_FIELDS = tuple(level_field(level) for level in REMINDER_LEVELS)
 
 # Why an installment is not chased for now, set by the credit controller.
 BLOCK_FIELDS = ("reminder_block_reason", "reminder_block_note", "reminder_block_until")
+PROMISE_FIELDS = {"reminder_promise_date", "reminder_promise_amount"}
 
 
 # The same rule and message in the database, for the stored levels (letters,
@@ -113,6 +114,17 @@ class AccountMoveLine(models.Model):
         string="On hold",
         compute="_compute_reminder_blocked",
         search="_search_reminder_blocked",
+    )
+    # A payment promise (relance.promise.wizard): a hold until the promised
+    # date; once it has passed unpaid, the next level is due at once.
+    reminder_promise_date = fields.Date(string="Promised for", copy=False, readonly=True)
+    reminder_promise_amount = fields.Monetary(
+        string="Amount promised", currency_field="currency_id", copy=False, readonly=True
+    )
+    reminder_promise_broken = fields.Boolean(
+        string="Promise broken",
+        compute="_compute_reminder_promise_broken",
+        search="_search_reminder_promise_broken",
     )
     # Payer panel: the payer's own fields, edited from the installment form.
     reminder_payer_email = fields.Char(
@@ -253,7 +265,7 @@ class AccountMoveLine(models.Model):
                 level,
             )
 
-        return SQL(
+        by_delay = SQL(
             "(CASE %s WHEN 0 THEN %s + %s WHEN 1 THEN %s + %s WHEN 2 THEN %s + %s END)",
             column("reminder_level"),
             column("date_maturity"),
@@ -262,6 +274,17 @@ class AccountMoveLine(models.Model):
             delay(2),
             column("reminder_date_2"),
             delay(3),
+        )
+        # A broken promise escalates the day after the promised date.
+        promise = column("reminder_promise_date")
+        return SQL(
+            "(CASE WHEN %s >= 3 THEN NULL WHEN %s < %s THEN LEAST(%s, %s + 1) ELSE %s END)",
+            column("reminder_level"),
+            promise,
+            fields.Date.context_today(self),
+            by_delay,
+            promise,
+            by_delay,
         )
 
     @api.model
@@ -273,18 +296,28 @@ class AccountMoveLine(models.Model):
         return {(level.company_id.id, level.level): level.delay_days for level in levels}
 
     @api.depends(
-        "reminder_level", "date_maturity", "reminder_date_1", "reminder_date_2", "company_id"
+        "reminder_level",
+        "date_maturity",
+        "reminder_date_1",
+        "reminder_date_2",
+        "company_id",
+        "reminder_promise_date",
     )
+    @api.depends_context("tz")
     def _compute_reminder_next(self):
         delays = self._relance_delays(self.company_id)
+        today = fields.Date.context_today(self)
         for line in self:
             level = line.reminder_level + 1 if line.reminder_level < 3 else 0
             start = {1: line.date_maturity, 2: line.reminder_date_1, 3: line.reminder_date_2}
             start = start.get(level)
+            date = start and start + timedelta(days=delays.get((line.company_id.id, level), 0))
+            promise = line.reminder_promise_date
+            if level and promise and promise < today:
+                # A broken promise escalates the day after the promised date.
+                date = min(d for d in (date, promise + timedelta(days=1)) if d)
             line.reminder_next_level = level
-            line.reminder_next_date = start and start + timedelta(
-                days=delays.get((line.company_id.id, level), 0)
-            )
+            line.reminder_next_date = date
 
     @api.depends_context("tz")
     def _compute_reminder_to_do(self):
@@ -403,6 +436,77 @@ class AccountMoveLine(models.Model):
             return domain
         return ["!", *expression.normalize_domain(domain)]
 
+    @api.depends("reminder_promise_date", "reminder_is_open")
+    @api.depends_context("tz")
+    def _compute_reminder_promise_broken(self):
+        today = fields.Date.context_today(self)
+        for line in self:
+            promise = line.reminder_promise_date
+            line.reminder_promise_broken = bool(
+                promise and promise < today and line.reminder_is_open
+            )
+
+    def _search_reminder_promise_broken(self, operator, value):
+        """Promised for a past day and still unpaid (a kept promise is paid)."""
+        self._relance_check_operator(operator, ("=", "!="))
+        today = fields.Date.context_today(self)
+        domain = expression.AND(
+            [self._relance_open_domain(), [("reminder_promise_date", "<", today)]]
+        )
+        if (operator == "=") == bool(value):
+            return domain
+        return ["!", *expression.normalize_domain(domain)]
+
+    def _relance_promise(self, date, amount, note=False):
+        """Record a payment promise of ``amount`` for ``date`` on these open
+        installments of one payer: each is on hold until that day, with its
+        share of the amount (by due date, each in full until the amount runs
+        out), and the payer's chatter says so."""
+        today = fields.Date.context_today(self)
+        date = fields.Date.to_date(date)
+        if not self:
+            raise UserError(self.env._("Select the installments the customer promised to pay."))
+        if not date or date < today:
+            raise ValidationError(self.env._("A payment promise is for today or a later day."))
+        not_open = self.filtered(lambda line: not line.reminder_is_open)
+        if not_open:
+            raise UserError(
+                self.env._(
+                    "Only open installments can be promised: %(lines)s.",
+                    lines=", ".join(line._relance_label() for line in not_open),
+                )
+            )
+        if len(self.reminder_payer_id) != 1 or len(self.currency_id) != 1:
+            raise UserError(self.env._("A payment promise is made by one payer, in one currency."))
+        currency = self.currency_id
+        if currency.compare_amounts(amount, 0) <= 0:
+            raise ValidationError(self.env._("The amount promised must be positive."))
+        left = currency.round(amount)
+        for line in self.sorted(lambda line: (line.date_maturity, line.id)):
+            share = min(left, line.amount_residual_currency)
+            left = currency.round(left - share)
+            line.write(
+                {
+                    "reminder_block_reason": "promise",
+                    "reminder_block_until": date,
+                    "reminder_block_note": note or False,
+                    "reminder_promise_date": date,
+                    "reminder_promise_amount": share,
+                }
+            )
+        payer = self.reminder_payer_id
+        body = self.env._(
+            "Payment promise: %(amount)s by %(date)s for %(invoices)s.%(note)s",
+            amount=format_amount(self.env, amount, currency),
+            date=format_date(self.env, date),
+            invoices=", ".join(self.move_id.mapped("name")),
+            note=(" " + note) if note else "",
+        )
+        # Elevated rights: a log line on the payer, whom the user may read but
+        # not edit (as for the letters).
+        payer.sudo()._message_log(body=body, author_id=self.env.user.partner_id.id)
+        return True
+
     def _relance_hold_reason(self):
         """Why the processing wizard leaves this installment alone for now
         (a hold, an excluded payer), or None. The backfill still records an
@@ -474,7 +578,7 @@ class AccountMoveLine(models.Model):
             # their history; any other write of a date is a correction.
             corrections = self._relance_corrections(vals)
         lines = self
-        if vals and set(vals) <= set(REMINDER_DATE_FIELDS) | set(BLOCK_FIELDS):
+        if vals and set(vals) <= set(REMINDER_DATE_FIELDS) | set(BLOCK_FIELDS) | PROMISE_FIELDS:
             # Reminder dates and holds do not touch the accounting: skip the invoice
             # synchronisation, which reads every invoice's taxes one by one.
             lines = self.with_context(skip_invoice_sync=True)

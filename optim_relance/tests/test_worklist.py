@@ -7,6 +7,7 @@ from freezegun import freeze_time
 
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
+from odoo.tools import html2plaintext
 
 from .common import FROZEN_NOW, TODAY, RelanceCase, days_ago
 
@@ -236,3 +237,114 @@ class TestHolds(RelanceCase):
         self.assertEqual(
             (self.line.reminder_block_reason, self.line.reminder_block_note), (False, False)
         )
+
+
+@freeze_time(FROZEN_NOW)
+@tagged("post_install", "-at_install")
+class TestPromise(RelanceCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.lines = cls.installments(
+            cls.create_late_invoice(cls.payer_a, 60, amount=600.0)
+            | cls.create_late_invoice(cls.payer_a, 40, amount=400.0)
+        )
+        cls.first, cls.second = cls.lines
+
+    def promise(self, lines=None, user=None, **values):
+        lines = lines or self.lines
+        context = {"active_model": "account.move.line", "active_ids": lines.ids}
+        wizard = (
+            self.env["relance.promise.wizard"]
+            .with_user(user or self.invoice_user)
+            .with_context(**context)
+            .create({"date": days_ago(-5), "note": "Virement annoncé", **values})
+        )
+        return wizard, wizard.action_confirm()
+
+    def state(self):
+        self.lines.invalidate_recordset()
+        return [
+            (
+                line.reminder_block_reason,
+                line.reminder_block_until,
+                line.reminder_promise_date,
+                line.reminder_promise_amount,
+                line.reminder_blocked,
+                line.reminder_promise_broken,
+                line.reminder_to_do,
+            )
+            for line in self.lines
+        ]
+
+    def test_promise_holds_then_escalates_when_broken(self):
+        self.assertEqual([line.reminder_to_do for line in self.lines], [True, True])
+        wizard, _action = self.promise(amount=700.0)
+        self.assertEqual(wizard.line_ids, self.lines)
+        promised = days_ago(-5)
+        self.assertEqual(
+            self.state(),
+            [
+                ("promise", promised, promised, 600.0, True, False, False),
+                ("promise", promised, promised, 100.0, True, False, False),
+            ],
+        )
+        _batch, skipped = self.make_wizard(self.lines)._prepare_batch()
+        reason = f"Payment promise until {self.fmt_date(promised)}: Virement annoncé"
+        self.assertEqual(dict(skipped), {self.first: reason, self.second: reason})
+        log = self.payer_a.message_ids[0]
+        self.assertEqual(
+            html2plaintext(log.body),
+            f"Payment promise: {self.fmt(700.0)} by {self.fmt_date(promised)} for "
+            f"{self.first.move_id.name}, {self.second.move_id.name}. Virement annoncé",
+        )
+        # The day after the promised date, unpaid: broken, due at once
+        # (the level 1 delay would have waited).
+        with freeze_time("2024-06-21 12:00:00"):
+            self.assertEqual(
+                [s[4:] for s in self.state()], [(False, True, True), (False, True, True)]
+            )
+            # Already due by its delay: that date stays.
+            self.assertEqual(self.second.reminder_next_date, days_ago(30))
+            found = self.Line.search(
+                [("id", "in", self.lines.ids), ("reminder_promise_broken", "=", True)]
+            )
+            self.assertEqual(found, self.lines)
+
+    def test_broken_promise_does_not_wait_for_the_delay(self):
+        recent = self.installments(self.create_late_invoice(self.payer_a, 3))
+        self.assertEqual(recent.reminder_next_date, days_ago(-7))  # level 1 delay: 10 days
+        self.promise(lines=recent, date=days_ago(-2), amount=1000.0)
+        with freeze_time("2024-06-18 12:00:00"):  # the day after the promised date
+            recent.invalidate_recordset()
+            self.assertEqual(
+                (recent.reminder_promise_broken, recent.reminder_next_date, recent.reminder_to_do),
+                (True, days_ago(-3), True),
+            )
+            found = self.Line.search([("id", "in", recent.ids), ("reminder_to_do", "=", True)])
+            self.assertEqual(found, recent)
+
+    def test_kept_promise_leaves_the_list(self):
+        self.promise(amount=1000.0)
+        self.pay(self.lines)
+        with freeze_time("2024-06-21 12:00:00"):
+            self.assertEqual([s[5:] for s in self.state()], [(False, False), (False, False)])
+            self.assertFalse(
+                self.Line.search(
+                    [("id", "in", self.lines.ids), ("reminder_promise_broken", "=", True)]
+                )
+            )
+
+    def test_refused_promises(self):
+        other = self.installments(self.create_late_invoice(self.payer_b, 40))
+        before = self.state()
+        for values, lines, error in (
+            ({"date": days_ago(1)}, None, ValidationError),
+            ({"amount": 0.0}, None, ValidationError),
+            ({}, self.lines | other, UserError),
+        ):
+            with self.subTest(values=values), self.assertRaises(error):
+                self.promise(lines=lines, **values)
+        with self.assertRaises(AccessError):
+            self.promise(user=self.basic_user)
+        self.assertEqual(self.state(), before)

@@ -1,3 +1,4 @@
 from . import relance_level_mixin
 from . import relance_backfill_wizard
 from . import relance_wizard
+from . import relance_promise_wizard

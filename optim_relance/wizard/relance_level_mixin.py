@@ -4,15 +4,12 @@ from odoo.exceptions import UserError
 from ..models.account_move_line import check_level
 
 
-class RelanceLevelMixin(models.AbstractModel):
-    """The reminder level a wizard records (1, 2 or 3), proposed from the
-    selected installments. The form shows it as radio buttons
-    (``relance_level_radio`` widget)."""
+class RelanceLinesMixin(models.AbstractModel):
+    """Wizards opened on a selection of installments: the selection, and the
+    ids a client sends checked before the ORM sees them."""
 
-    _name = "relance.level.mixin"
-    _description = "Reminder level choice"
-
-    level = fields.Integer(required=True, default=1)
+    _name = "relance.lines.mixin"
+    _description = "Installments of a reminder wizard"
 
     # The installments fields of the wizards using this mixin
     _line_fields = ()
@@ -29,10 +26,8 @@ class RelanceLevelMixin(models.AbstractModel):
 
     @api.model
     def _check_vals(self, vals):
-        """Refuse what the ORM would silently truncate or turn into a raw
-        database error: a fractional level, an unknown installment."""
-        if "level" in vals:
-            vals["level"] = check_level(self.env, vals["level"])
+        """Refuse what the ORM would turn into a raw database error: an
+        unknown installment."""
         for fname in self._line_fields:
             if fname in vals:
                 self._check_lines_exist(self._command_ids(vals[fname]))
@@ -68,15 +63,6 @@ class RelanceLevelMixin(models.AbstractModel):
             )
 
     @api.model
-    def default_get(self, fields_list):
-        values = super().default_get(fields_list)
-        if "level" in fields_list and not self.env.context.get("default_level"):
-            lines = self._active_lines()
-            if lines:
-                values["level"] = self._next_level(lines)
-        return values
-
-    @api.model
     def _active_lines(self):
         """The installments the wizard was opened on, if any."""
         context = self.env.context
@@ -84,6 +70,34 @@ class RelanceLevelMixin(models.AbstractModel):
             return self.env["account.move.line"]
         self._check_lines_exist(context["active_ids"])
         return self.env["account.move.line"].browse(context["active_ids"])
+
+
+class RelanceLevelMixin(models.AbstractModel):
+    """The reminder level a wizard records (1, 2 or 3), proposed from the
+    selected installments. The form shows it as radio buttons
+    (``relance_level_radio`` widget)."""
+
+    _name = "relance.level.mixin"
+    _inherit = "relance.lines.mixin"
+    _description = "Reminder level choice"
+
+    level = fields.Integer(required=True, default=1)
+
+    @api.model
+    def _check_vals(self, vals):
+        """Also refuse a fractional level, which the ORM would truncate."""
+        if "level" in vals:
+            vals["level"] = check_level(self.env, vals["level"])
+        return super()._check_vals(vals)
+
+    @api.model
+    def default_get(self, fields_list):
+        values = super().default_get(fields_list)
+        if "level" in fields_list and not self.env.context.get("default_level"):
+            lines = self._active_lines()
+            if lines:
+                values["level"] = self._next_level(lines)
+        return values
 
     @api.model
     def _next_level(self, lines):
