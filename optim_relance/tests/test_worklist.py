@@ -2,6 +2,7 @@
 due by the levels' delays, and whether it is to remind today."""
 
 from datetime import timedelta
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
@@ -10,6 +11,7 @@ from odoo.tests import tagged
 from odoo.tools import html2plaintext
 
 from .common import FROZEN_NOW, TODAY, RelanceCase, days_ago
+from .test_relance_wizard import fake_render_pdf
 
 
 @freeze_time(FROZEN_NOW)
@@ -348,3 +350,85 @@ class TestPromise(RelanceCase):
         with self.assertRaises(AccessError):
             self.promise(user=self.basic_user)
         self.assertEqual(self.state(), before)
+
+
+@freeze_time(FROZEN_NOW)
+@tagged("post_install", "-at_install")
+class TestAutoMode(RelanceCase):
+    """The wizard in automatic mode: each installment its own next level, when
+    due; one letter per payer, company, currency and level."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+
+        def late(payer, days):
+            return cls.installments(cls.create_late_invoice(payer, days))
+
+        cls.a_level1 = late(cls.payer_a, 40)  # level 1 due
+        cls.a_level2 = late(cls.payer_a, 60)
+        cls.a_level2._relance_record(1, days_ago(20), "manual")  # level 2 due
+        cls.a_not_due = late(cls.payer_a, 50)
+        cls.a_not_due._relance_record(1, days_ago(5), "manual")  # level 2 in 10 days
+        cls.b_level3 = late(cls.payer_b, 120)
+        cls.b_level3._relance_record(1, days_ago(90), "manual")
+        cls.b_level3._relance_record(2, days_ago(60), "manual")
+        cls.b_level3._relance_record(3, days_ago(30), "manual")  # nothing more
+        cls.lines = cls.a_level1 | cls.a_level2 | cls.a_not_due | cls.b_level3
+
+    def test_opened_from_the_worklist_proposes_auto(self):
+        worklist = self.make_wizard(self.lines, domain=[("reminder_to_do", "=", True)])
+        self.assertEqual(worklist.level_mode, "auto")
+        self.assertEqual(self.make_wizard(self.lines).level_mode, "fixed")
+
+    def test_one_letter_per_level_with_the_rule(self):
+        wizard = self.make_wizard(self.lines, level_mode="auto")
+        batch, skipped = wizard._prepare_batch()
+        self.assertEqual(
+            [(payer, wizard._line_level(lines), lines) for payer, _c, _cur, lines in batch],
+            [(self.payer_a, 1, self.a_level1), (self.payer_a, 2, self.a_level2)],
+        )
+        self.assertEqual(
+            dict(skipped),
+            {
+                self.a_not_due: "Next reminder (level 2) on "
+                + self.fmt_date(TODAY + timedelta(days=10)),
+                self.b_level3: "Already at level 3",
+            },
+        )
+        self.assertIn("Level 2", wizard.preview_html)
+        with patch.object(self.LetterClass, "_render_pdf", fake_render_pdf):
+            action = wizard.action_confirm()
+        self.assertEqual(self.attachment_of_action(action).name, "Reminders - 2024-06-15.pdf")
+        letters = self.history_of(self.lines).letter_id
+        self.assertEqual(sorted(letters.mapped("level")), [1, 2])
+        self.assertEqual(self.reminder_dates(self.a_level1), (TODAY, False, False, 1))
+        self.assertEqual(self.reminder_dates(self.a_level2), (days_ago(20), TODAY, False, 2))
+        self.assertEqual(self.reminder_dates(self.a_not_due), (days_ago(5), False, False, 1))
+        for letter in letters:
+            self.assertEqual(
+                letter.history_ids.mapped("level"), [letter.level] * len(letter.line_ids)
+            )
+        # Nothing is due any more: a second run sends nothing.
+        with self.assertRaises(UserError):
+            self.make_wizard(self.lines, level_mode="auto").action_confirm()
+
+    def test_auto_preview_queries_do_not_grow(self):
+        payers = self.payer_a | self.payer_b | self.payer_c
+        sets = {
+            size: self.installments(
+                self.env["account.move"].union(
+                    *(self.create_late_invoice(payers[i % 3], 31 + i) for i in range(size))
+                )
+            )
+            for size in (1, 3, 30)
+        }
+        counts = {}
+        for size, lines in sets.items():  # size 1 warms the caches
+            wizard = self.make_wizard(lines, level_mode="auto")
+            self.env.invalidate_all()
+            start = self.env.cr.sql_log_count
+            batch, _skipped = wizard._prepare_batch()
+            counts[size] = self.env.cr.sql_log_count - start
+            self.assertEqual(sum(len(letter[3]) for letter in batch), size)
+        self.assertEqual(counts[3], counts[30], counts)

@@ -37,6 +37,14 @@ class RelanceWizard(models.TransientModel):
         required=True,
         default=lambda self: "selected" if self.env.context.get("active_ids") else "all",
     )
+    level_mode = fields.Selection(
+        [("fixed", "The chosen level"), ("auto", "The level due for each installment")],
+        string="Levels",
+        required=True,
+        default=lambda self: self._default_level_mode(),
+        help="The level due: each installment gets its next level, when its delay has passed "
+        "(one letter per payer and level).",
+    )
     output = fields.Selection(OUTPUTS, required=True, default="pdf")
     date = fields.Date(string="Reminder date", required=True, default=fields.Date.context_today)
     selected_line_ids = fields.Many2many(
@@ -60,6 +68,17 @@ class RelanceWizard(models.TransientModel):
             if vals.get("selected_line_ids") and "scope" not in vals:
                 vals["scope"] = "selected"
         return super().create(vals_list)
+
+    @api.model
+    def _default_level_mode(self):
+        """Opened from the day's worklist (filter To remind today): the level
+        due for each installment."""
+        domain = self.env.context.get("active_domain") or []
+        worklist = any(
+            isinstance(leaf, (list, tuple)) and list(leaf) == ["reminder_to_do", "=", True]
+            for leaf in domain
+        )
+        return "auto" if worklist else "fixed"
 
     @api.model
     def _default_selected_line_ids(self):
@@ -116,11 +135,37 @@ class RelanceWizard(models.TransientModel):
         except (ValueError, TypeError, KeyError, AssertionError, psycopg2.DataError) as exc:
             raise self._unreadable_search() from exc
 
-    @api.model
     def _letter_key(self, line):
-        """One letter per payer, company and currency: a letter never mixes
-        two companies, and its totals never add two currencies."""
-        return (line.reminder_payer_id, line.company_id, line.currency_id)
+        """One letter per payer, company, currency and level: a letter never
+        mixes two companies or two levels, and its totals never add two
+        currencies."""
+        return (line.reminder_payer_id, line.company_id, line.currency_id, self._line_level(line))
+
+    def _line_level(self, lines):
+        """The level the wizard gives these installments (all of one letter)."""
+        if self.level_mode == "auto":
+            # Iterated, not indexed: ``lines[0]`` would lose the batch's prefetch.
+            return next(iter(lines)).reminder_next_level
+        return self.level
+
+    def _line_skip_reason(self, line, company_ids):
+        """Why ``line`` is not reminded by this run, or None."""
+        env = self.env
+        level = self._line_level(line)
+        if not level:
+            return env._("Already at level %(level)s", level=line.reminder_level)
+        reason = line._relance_skip_reason(level, self.date, company_ids)
+        reason = reason or line._relance_hold_reason()
+        next_date = line.reminder_next_date
+        if not reason and self.level_mode == "auto" and next_date and next_date > self.date:
+            reason = env._(
+                "Next reminder (level %(level)s) on %(date)s",
+                level=level,
+                date=format_date(env, next_date),
+            )
+        if not reason and self.output == "email" and not line.reminder_payer_id.reminder_email:
+            reason = env._("Payer without reminder email")
+        return reason
 
     def _prepare_batch(self):
         """Split the target installments into letters and skipped lines.
@@ -135,10 +180,7 @@ class RelanceWizard(models.TransientModel):
         grouped = defaultdict(lambda: self.env["account.move.line"])
         skipped = []
         for line in lines:
-            reason = line._relance_skip_reason(self.level, self.date, company_ids)
-            reason = reason or line._relance_hold_reason()
-            if not reason and self.output == "email" and not line.reminder_payer_id.reminder_email:
-                reason = self.env._("Payer without reminder email")
+            reason = self._line_skip_reason(line, company_ids)
             if reason:
                 skipped.append((line, reason))
             else:
@@ -146,13 +188,20 @@ class RelanceWizard(models.TransientModel):
         letters = sorted(
             (
                 (payer, company, currency, group)
-                for (payer, company, currency), group in grouped.items()
+                for (payer, company, currency, _level), group in grouped.items()
             ),
-            key=lambda letter: (letter[0].display_name or "", letter[1].id, letter[2].id),
+            key=lambda letter: (
+                letter[0].display_name or "",
+                letter[1].id,
+                letter[2].id,
+                self._line_level(letter[3]),
+            ),
         )
         return letters, skipped
 
-    @api.depends("level", "scope", "output", "date", "selected_line_ids", "active_domain")
+    @api.depends(
+        "level", "level_mode", "scope", "output", "date", "selected_line_ids", "active_domain"
+    )
     def _compute_preview(self):
         for wizard in self:
             if wizard.level not in (1, 2, 3) or not wizard.date:
@@ -226,7 +275,7 @@ class RelanceWizard(models.TransientModel):
                     "company_id": company.id,
                     "currency_id": currency.id,
                     "line_ids": [fields.Command.set(lines.ids)],
-                    "level": self.level,
+                    "level": self._line_level(lines),
                     "date": self.date,
                     "output": self.output,
                     "user_id": self.env.uid,
@@ -251,6 +300,12 @@ class RelanceWizard(models.TransientModel):
         )
 
     def _batch_filename(self, extension):
+        if self.level_mode == "auto":
+            return self.env._(
+                "Reminders - %(date)s.%(extension)s",
+                date=fields.Date.to_string(self.date),
+                extension=extension,
+            )
         return self.env._(
             "Reminders level %(level)s - %(date)s.%(extension)s",
             level=self.level,
