@@ -147,6 +147,10 @@ class AccountMoveLine(models.Model):
         related="reminder_payer_id.reminder_total_due",
         currency_field="company_currency_id",
     )
+    reminder_payer_collector_id = fields.Many2one(related="reminder_payer_id.reminder_collector_id")
+    reminder_payer_promise_broken_count = fields.Integer(
+        string="Payer broken promises", related="reminder_payer_id.reminder_promise_broken_count"
+    )
     reminder_payer_days_late_total = fields.Integer(
         string="Payer cumulative days late",
         related="reminder_payer_id.reminder_days_late_total",

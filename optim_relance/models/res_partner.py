@@ -49,6 +49,17 @@ class ResPartner(models.Model):
         "relance.history", "partner_id", string="Reminder history"
     )
     reminder_letter_ids = fields.One2many("relance.letter", "partner_id", string="Reminder letters")
+    reminder_collector_id = fields.Many2one(
+        "res.users",
+        string="Collector",
+        domain=[("share", "=", False)],
+        help="Who follows this payer's collection (filter “My payers” of the installments).",
+    )
+    reminder_promise_broken_count = fields.Integer(
+        string="Broken promises",
+        compute="_compute_reminder_promise_broken_count",
+        help="Open installments of this payer whose payment promise was not kept.",
+    )
     reminder_open_count = fields.Integer(
         string="Open installments", compute="_compute_reminder_totals"
     )
@@ -133,6 +144,12 @@ class ResPartner(models.Model):
             partner.reminder_total_due = total
             partner.reminder_days_late_total = days
             partner.reminder_open_count = count
+
+    @api.depends_context("company", "allowed_company_ids", "tz")
+    def _compute_reminder_promise_broken_count(self):
+        groups = self._reminder_line_groups([("reminder_promise_broken", "=", True)], ["__count"])
+        for partner in self:
+            partner.reminder_promise_broken_count = groups.get(partner._origin.id, [0])[0]
 
     @api.depends_context("company", "allowed_company_ids")
     def _compute_reminder_dates(self):

@@ -211,6 +211,15 @@ class TestHolds(RelanceCase):
             )._prepare_batch()
             self.assertEqual((len(batch), skipped), (1, []))
 
+    def test_my_payers(self):
+        self.payer_a.reminder_collector_id = self.invoice_user
+        self.assertEqual(self.line.reminder_payer_collector_id, self.invoice_user)
+        domain = [
+            ("id", "in", (self.line | self.other).ids),
+            ("reminder_payer_id.reminder_collector_id", "=", self.invoice_user.id),
+        ]
+        self.assertEqual(self.Line.with_user(self.invoice_user).search(domain), self.line)
+
     def test_excluded_payer(self):
         self.line.with_user(self.invoice_user).reminder_payer_excluded = True
         self.assertTrue(self.payer_a.reminder_excluded)
@@ -312,6 +321,12 @@ class TestPromise(RelanceCase):
                 [("id", "in", self.lines.ids), ("reminder_promise_broken", "=", True)]
             )
             self.assertEqual(found, self.lines)
+            # The payer panel counts them.
+            self.payer_a.invalidate_recordset()
+            self.assertEqual(self.payer_a.reminder_promise_broken_count, 2)
+            self.assertEqual(self.first.reminder_payer_promise_broken_count, 2)
+        self.payer_a.invalidate_recordset()
+        self.assertEqual(self.payer_a.reminder_promise_broken_count, 0)
 
     def test_broken_promise_does_not_wait_for_the_delay(self):
         recent = self.installments(self.create_late_invoice(self.payer_a, 3))
