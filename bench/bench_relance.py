@@ -493,14 +493,41 @@ def pdf_pages(raw):
 # ----------------------------------------------------------------------
 # The benchmark
 # ----------------------------------------------------------------------
-def new_wizard(env, output):
+def new_wizard(env, output, level_mode="fixed"):
     """“Process reminders” on the list filtered on late installments, scope
-    “all installments of the list”, level 1, today."""
+    “all installments of the list”, level 1 (or the level due), today."""
     return (
         env["relance.wizard"]
         .with_context(active_model="account.move.line", active_domain=LIST_DOMAIN)
-        .create({"scope": "all", "output": output, "level": 1})
+        .create({"scope": "all", "output": output, "level": 1, "level_mode": level_mode})
     )
+
+
+def compare_level_modes(env, repeat=3):
+    """The preview of the whole book in each level mode (best of ``repeat``,
+    cold caches, rolled back): "auto" computes each installment's next level
+    and date in SQL, "fixed" does not."""
+    result = {}
+    for mode in ("fixed", "auto"):
+        runs = []
+        for _ in range(repeat):
+            env.invalidate_all()
+            start_queries = env.cr.sql_log_count
+            t0 = time.perf_counter()
+            wizard = new_wizard(env, "email", mode)
+            letters = wizard.letter_count
+            runs.append((time.perf_counter() - t0, env.cr.sql_log_count - start_queries))
+            included = wizard.included_count
+            env.cr.rollback()
+        seconds, queries = min(runs)
+        result[mode] = {
+            "seconds": round(seconds, 3),
+            "queries": queries,
+            "letters": letters,
+            "installments": included,
+        }
+    result["ratio"] = round(result["auto"]["seconds"] / result["fixed"]["seconds"], 2)
+    return result
 
 
 def warm_up(env):
@@ -802,10 +829,10 @@ def run(args):
     if args.top_queries:
         QueryShapes.install()
     if args.pdf_chunk:  # letters per wkhtmltopdf run, instead of the addon's PDF_CHUNK
-        from odoo.addons.optim_relance.wizard import relance_wizard
+        from odoo.addons.optim_relance.models import relance_letter
 
-        log(f"PDF_CHUNK {relance_wizard.PDF_CHUNK} -> {args.pdf_chunk}")
-        relance_wizard.PDF_CHUNK = args.pdf_chunk
+        log(f"PDF_CHUNK {relance_letter.PDF_CHUNK} -> {args.pdf_chunk}")
+        relance_letter.PDF_CHUNK = args.pdf_chunk
     report = {
         "started": datetime.datetime.now().isoformat(timespec="seconds"),
         "db": args.db,
@@ -839,6 +866,8 @@ def run(args):
         log(f"report CSS served by {icp.get_param('report.url') or icp.get_param('web.base.url')}")
         report["warm_up_seconds"] = round(warm_up(env), 2)
         log(f"warm-up (one payer, every output, rolled back): {report['warm_up_seconds']} s")
+        log("--- preview of the whole book, level mode fixed vs auto")
+        report["level_modes"] = compare_level_modes(env)
         for output in args.outputs:
             result = run_output(env, output, args)
             report["outputs"].append(result)
@@ -873,6 +902,16 @@ def run(args):
             f"{total['confirm_seconds']:>10.2f}{total['seconds']:>9.2f}{total['queries']:>9}"
             f"{total['seconds_per_letter']:>10.4f}{_num(total['peak_mb'], '>9.1f')}"
         )
+    modes = report["level_modes"]
+    print(
+        "preview of the whole book (email): "
+        + ", ".join(
+            f"{mode} {modes[mode]['seconds']:.2f} s / {modes[mode]['queries']} queries "
+            f"({modes[mode]['letters']} letters, {modes[mode]['installments']} installments)"
+            for mode in ("fixed", "auto")
+        )
+        + f"; auto/fixed {modes['ratio']:.2f}x"
+    )
     print(
         f"benchmark process max RSS: {report['maxrss_mb']:.0f} MB; machine: "
         f"{report['machine']['cpus']} CPUs, {report['machine']['mem_gb']} GB, load at start "

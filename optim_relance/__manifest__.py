@@ -16,6 +16,7 @@
         "security/ir_rule.xml",
         "data/mail_template_data.xml",
         "data/relance_level_data.xml",
+        "data/ir_cron_data.xml",
         "report/relance_report_templates.xml",
         "report/relance_report.xml",
         "wizard/relance_backfill_wizard_views.xml",

@@ -99,7 +99,8 @@ from collections import Counter
 
 company = env.ref("base.main_company")
 Line = env["account.move.line"]
-lines = Line.search(Line._relance_open_domain() + [("company_id", "=", company.id)])
+open_domain = Line._relance_open_domain() + [("company_id", "=", company.id)]
+lines = Line.search(open_domain)
 buckets = Counter()
 for line in lines:
     days = line.reminder_days_late
@@ -117,7 +118,18 @@ print(f"  to collect     {len(lines)} installments: "
       + ", ".join(f"{buckets[b]} {b}" for b in
                   ("not yet due", "1-30 days", "31-60 days", "61-90 days", "over 90 days")))
 print(f"  reminded       level 1: {levels[1]}, level 2: {levels[2]}, level 3: {levels[3]}")
-if company.chart_template != "fr" or not lines or not levels[1]:
+def count(domain):
+    return Line.search_count(open_domain + domain)
+held = [("reminder_blocked", "=", True)]
+worklist = {
+    "to remind today": count([("reminder_to_do", "=", True)]),
+    "disputes": count(held + [("reminder_block_reason", "=", "dispute")]),
+    "promise pending": count(held + [("reminder_block_reason", "=", "promise")]),
+    "promise broken": count([("reminder_promise_broken", "=", True)]),
+    "payer excluded": env["res.partner"].search_count([("reminder_excluded", "=", True)]),
+}
+print("  worklist       " + ", ".join(f"{n} {name}" for name, n in worklist.items()))
+if company.chart_template != "fr" or not lines or not levels[1] or not worklist["to remind today"]:
     print("  the demo data is missing or the chart of accounts is not the French one")
     sys.exit(1)
 PY

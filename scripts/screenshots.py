@@ -12,6 +12,9 @@ requirements), then writes into docs/screenshots/:
     installments.png   "Échéances à régler", filtered on more than 30 days late
     payer_panel.png    one overdue installment: its history and its payer's panel
     wizard.png         the "Traitement des relances" dialog with its preview
+    worklist.png       "Relances du jour": the installments to remind today, with their next
+                       level, its date and the holds (filter "Promesse en cours" added)
+    invoice_hold.png   an invoice in dispute: the warning above it, its installments' holds
     letter.png         the latest emailed reminder letter, its installments and chatter
                        (process a reminder by email in the demo first)
                        (nothing is confirmed: the database is left as it was)
@@ -340,6 +343,14 @@ def open_list_late_30(browser, url):
     browser.settle()
 
 
+def capture(browser, out, name):
+    """Once the page is still: ``out/name.png``."""
+    browser.settle()
+    path = os.path.join(out, f"{name}.png")
+    browser.screenshot(path)
+    return path
+
+
 def take_installments(browser, url, out):
     open_list_late_30(browser, url)
     path = os.path.join(out, "installments.png")
@@ -406,14 +417,40 @@ def take_wizard(browser, url, out):
     return path  # the dialog is left unsaved: the next navigation drops it
 
 
+def take_worklist(browser, url, out):
+    browser.navigate(f"{url}/odoo/reminders-today")
+    browser.wait_selector(LIST)
+    browser.wait_selector(".o_searchview_facet")
+    return capture(browser, out, "worklist")
+
+
+def take_invoice_hold(browser, url, out, move_id):
+    browser.navigate(f"{url}/odoo/invoicing/{move_id}")
+    browser.wait_selector(".o_form_view .alert-warning .o_field_widget[name=reminder_hold_text]")
+    browser.click(".o_form_view .o_notebook .nav-link[name=relance]")
+    browser.wait_selector(".o_form_view .o_field_widget[name=reminder_installment_ids] .o_data_row")
+    return capture(browser, out, "invoice_hold")
+
+
+def pick_disputed_invoice(odoo):
+    lines = odoo.call_kw(
+        "account.move.line",
+        "search_read",
+        [[("reminder_blocked", "=", True), ("reminder_block_reason", "=", "dispute")]],
+        fields=["move_id"],
+        limit=1,
+        order="reminder_block_until desc, id",
+    )
+    if not lines:
+        sys.exit("no installment in dispute: use the demo database")
+    return lines[0]["move_id"][0]
+
+
 def take_letter(browser, url, out, letter_id):
     browser.navigate(f"{url}/odoo/reminder-letters/{letter_id}")
     browser.wait_selector(".o_form_view .o_field_widget[name=line_ids] .o_data_row")
     browser.wait_selector(".o-mail-Chatter .o-mail-Message")
-    browser.settle()
-    path = os.path.join(out, "letter.png")
-    browser.screenshot(path)
-    return path
+    return capture(browser, out, "letter")
 
 
 def pick_letter(odoo):
@@ -423,6 +460,9 @@ def pick_letter(odoo):
     if not letters:
         sys.exit("no emailed reminder letter: process a level 1 reminder by email first")
     return letters[0]
+
+
+SHOTS = ("installments", "payer_panel", "wizard", "worklist", "invoice_hold", "letter")
 
 
 def main():
@@ -437,7 +477,7 @@ def main():
     parser.add_argument(
         "--only",
         nargs="*",
-        choices=("installments", "payer_panel", "wizard", "letter"),
+        choices=SHOTS,
         help="take only these screenshots",
     )
     args = parser.parse_args()
@@ -446,8 +486,9 @@ def main():
     os.makedirs(args.out, exist_ok=True)
 
     odoo = Odoo(url, args.db, args.login, args.password)
-    wanted = args.only or ("installments", "payer_panel", "wizard", "letter")
+    wanted = args.only or SHOTS
     line_id = pick_installment(odoo) if "payer_panel" in wanted else None
+    move_id = pick_disputed_invoice(odoo) if "invoice_hold" in wanted else None
     letter_id = pick_letter(odoo) if "letter" in wanted else None
 
     browser = Browser(args.chromium, width, height)
@@ -457,6 +498,8 @@ def main():
             "installments": lambda: take_installments(browser, url, args.out),
             "payer_panel": lambda: take_payer_panel(browser, url, args.out, line_id),
             "wizard": lambda: take_wizard(browser, url, args.out),
+            "worklist": lambda: take_worklist(browser, url, args.out),
+            "invoice_hold": lambda: take_invoice_hold(browser, url, args.out, move_id),
             "letter": lambda: take_letter(browser, url, args.out, letter_id),
         }
         for name in wanted:

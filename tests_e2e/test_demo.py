@@ -21,7 +21,7 @@ DEMO_INVOICES = 124  # the generator's NB_INVOICES (account's demo ones are in i
 # the generator's targets on open installments: 25 at level 1, 10 at 2, 4 at 3
 # (well below the candidates it draws from)
 REMINDED = {1: 25, 2: 10, 3: 4}
-DEMO_XMLIDS = 44  # bank account, 2 terms, 10 products, 4 payers, 26 customers, 1 address
+DEMO_XMLIDS = 45  # bank account, 2 terms, 10 products, 4 payers, 26 customers, 1 address, 1 user
 BUCKETS = ("not yet due", "1-30 days", "31-60 days", "61-90 days", "over 90 days")
 
 
@@ -77,7 +77,7 @@ class TestDemo(unittest.TestCase):
             cls.addClassCleanup(Path(cls.log_path).unlink, missing_ok=True)
         cls.summary = {}
         for line in cls.proc.stdout.splitlines():
-            match = re.match(r"\s+(company|invoices|to collect|reminded)\s{2,}(.*)$", line)
+            match = re.match(r"\s+(company|invoices|to collect|reminded|worklist)\s{2,}(.*)$", line)
             if match:
                 cls.summary[match.group(1)] = match.group(2).strip()
 
@@ -119,6 +119,17 @@ class TestDemo(unittest.TestCase):
             self.summary.get("reminded"),
             ", ".join(f"level {level}: {count}" for level, count in REMINDED.items()),
         )
+
+    def test_summary_worklist(self):
+        # dated from the day it is built: something is to remind on any day
+        text = self.summary.get("worklist", "")
+        match = re.fullmatch(
+            r"(\d+) to remind today, 2 disputes, 1 promise pending, 1 promise broken, "
+            r"1 payer excluded",
+            text,
+        )
+        self.assertTrue(match, self.summary)
+        self.assertGreater(int(match.group(1)), 0)
 
     # ------------------------------------------------------------------
     # The database

@@ -616,6 +616,97 @@ class TestRelanceEndToEnd(unittest.TestCase):
             response.headers.get("Content-Type", "").startswith("application/pdf"), who
         )
 
+    # ------------------------------------------------------------------
+    # 4. The daily automatic reminders, on the real server
+    # ------------------------------------------------------------------
+    def test_04_automatic_reminders_cron(self):
+        """A manager ticks "Send automatically" on level 1; the scheduled
+        action, triggered as Odoo's scheduler would run it, emails the due
+        installments of payers with a reminder email through the real SMTP
+        server; run again the same day, it sends nothing."""
+        admin = self.admin
+        delta, omega = self.create_payers(
+            [
+                ("E2E Auto Delta Roofing", "delta.ap@delta-e2e.example.com", [1500, 320]),
+                ("E2E Auto Omega Plumbing", None, [640]),
+            ]
+        )
+        # Every installment due at level 1 now, in the whole database (earlier
+        # tests leave some): the cron sends exactly to these payers.
+        due = admin(
+            "account.move.line",
+            "search_read",
+            [
+                ("reminder_to_do", "=", True),
+                ("reminder_next_level", "=", 1),
+                ("company_id", "=", self.company_id),
+            ],
+            fields=["reminder_payer_id"],
+        )
+        due_payers = {line["reminder_payer_id"][0] for line in due}
+        self.assertTrue({delta.id, omega.id} <= due_payers)
+        emails = {
+            partner["reminder_email"]
+            for partner in admin("res.partner", "read", list(due_payers), fields=["reminder_email"])
+            if partner["reminder_email"]
+        }
+        level_1 = admin(
+            "relance.level",
+            "search",
+            [("level", "=", 1), ("company_id", "=", self.company_id)],
+        )
+        admin("relance.level", "write", level_1, {"auto_send": True})
+        self.addCleanup(admin, "relance.level", "write", level_1, {"auto_send": False})
+        cron_id = admin.ref("optim_relance.ir_cron_relance_auto")
+
+        self.assertTrue(admin("ir.cron", "method_direct_trigger", [cron_id]))
+        letters = admin(
+            "relance.letter",
+            "search_read",
+            [("partner_id", "in", [delta.id, omega.id])],
+            fields=["partner_id", "level", "output", "line_ids", "date"],
+        )
+        self.assertEqual(
+            [
+                (lt["partner_id"][0], lt["level"], lt["output"], sorted(lt["line_ids"]))
+                for lt in letters
+            ],
+            [(delta.id, 1, "email", sorted(delta.line_ids))],
+        )
+        since = len(self.sink.messages)
+        self.run_mail_queue()
+        received = self.sink.wait_for(len(emails), since=since)
+        received = self.sink.wait_for(len(emails) + 1, since=since, timeout=2)
+        self.assertEqual(sorted(a for m in received for a in m.to_addresses), sorted(emails))
+        (mail,) = [m for m in received if delta.reminder_email in m.to_addresses]
+        ((filename, raw),) = mail.pdf_attachments()
+        self.assertIn(delta.name, filename)
+        text = harness.squash(harness.pdf_to_text(raw))
+        self.assertIn(self.fmt(delta.total_residual), text)
+        dates = self.reminder_dates(delta.line_ids + omega.line_ids)
+        today = letters[0]["date"]
+        self.assertEqual(
+            {line_id: dates[line_id]["reminder_date_1"] for line_id in dates},
+            {**dict.fromkeys(delta.line_ids, today), **dict.fromkeys(omega.line_ids, False)},
+        )
+        # Omega has no reminder email: still on the worklist, for a person.
+        self.assertEqual(
+            admin(
+                "account.move.line",
+                "search",
+                [("id", "in", omega.line_ids), ("reminder_to_do", "=", True)],
+            ),
+            omega.line_ids,
+        )
+
+        # The same day again: nothing more.
+        letter_count = admin("relance.letter", "search_count", [])
+        self.assertTrue(admin("ir.cron", "method_direct_trigger", [cron_id]))
+        self.assertEqual(admin("relance.letter", "search_count", []), letter_count)
+        since = len(self.sink.messages)
+        self.run_mail_queue()
+        self.assertEqual(self.sink.wait_for(1, since=since, timeout=3), [])
+
 
 if __name__ == "__main__":
     unittest.main()

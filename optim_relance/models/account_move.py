@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import format_date
 
 from .account_move_line import REMINDER_LEVELS, level_field
 
@@ -26,6 +27,16 @@ class AccountMove(models.Model):
     reminder_level = fields.Integer(string="Reminder level", compute="_compute_reminder_summary")
     reminder_history_ids = fields.One2many("relance.history", "move_id", string="Reminder history")
     reminder_history_count = fields.Integer(compute="_compute_reminder_history_count")
+    reminder_installment_ids = fields.Many2many(
+        "account.move.line",
+        string="Installments",
+        compute="_compute_reminder_installment_ids",
+    )
+    reminder_hold_text = fields.Char(
+        string="Reminders on hold",
+        compute="_compute_reminder_hold_text",
+        help="Disputes and payment promises of the invoice's installments.",
+    )
 
     @api.depends("partner_id", "move_type")
     def _compute_reminder_payer_id(self):
@@ -51,6 +62,41 @@ class AccountMove(models.Model):
                 dates = [d for d in installments.mapped(level_field(level)) if d]
                 move[level_field(level)] = max(dates) if dates else False
             move.reminder_level = max(installments.mapped("reminder_level") or [0])
+
+    @api.depends("line_ids.display_type")
+    def _compute_reminder_installment_ids(self):
+        for move in self:
+            move.reminder_installment_ids = move.line_ids.filtered(
+                lambda line: line.display_type == "payment_term"
+            )
+
+    @api.depends(
+        "line_ids.reminder_block_reason",
+        "line_ids.reminder_block_until",
+        "line_ids.reminder_block_note",
+        "line_ids.reminder_promise_date",
+        "line_ids.amount_residual",
+        "reminder_payer_id.reminder_excluded",
+    )
+    @api.depends_context("tz")
+    def _compute_reminder_hold_text(self):
+        """What the credit controller must know before chasing this invoice:
+        its holds (with their end and note), an excluded payer and its broken
+        promises, on the installments still due."""
+        for move in self:
+            texts = []
+            for line in move.reminder_installment_ids.filtered("reminder_is_open"):
+                if line.reminder_promise_broken:
+                    texts.append(
+                        self.env._(
+                            "Payment promise of %(date)s not kept",
+                            date=format_date(self.env, line.reminder_promise_date),
+                        )
+                    )
+                else:
+                    texts.append(line._relance_hold_reason())
+            texts = [text for text in texts if text]
+            move.reminder_hold_text = " · ".join(dict.fromkeys(texts)) or False
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_reminded(self):

@@ -1,5 +1,7 @@
 from datetime import timedelta
 
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.osv import expression
@@ -346,22 +348,35 @@ class AccountMoveLine(models.Model):
 
     def _relance_sql_search(self, fname, operator, value):
         """A comparison on a value computed in SQL (see ``_field_to_sql``)."""
-        self._relance_check_operator(operator, ("=", "!=", "<", "<=", ">", ">="))
+        self._relance_check_operator(operator, ("=", "!=", "<", "<=", ">", ">=", "in", "not in"))
         expression_sql = self._field_to_sql("l", fname)
-        if value is False or value is None:
+        if operator in ("in", "not in"):
+            values = [self._relance_search_value(fname, item) for item in value or ()]
+            if not values:
+                return [(1, "=", 0)] if operator == "in" else []
+            if operator == "in":
+                condition = SQL("%s IN %s", expression_sql, tuple(values))
+            else:
+                condition = SQL(
+                    "(%s IS NULL OR %s NOT IN %s)", expression_sql, expression_sql, tuple(values)
+                )
+        elif value is False or value is None:
             if operator not in ("=", "!="):
                 raise UserError(self.env._("An empty value is only compared with = or !=."))
             test = SQL("IS NULL" if operator == "=" else "IS NOT NULL")
             condition = SQL("%s %s", expression_sql, test)
         else:
-            try:
-                value = fields.Date.to_date(value) if fname == "reminder_next_date" else int(value)
-            except (TypeError, ValueError) as exc:
-                raise UserError(
-                    self.env._("“%(value)s” cannot be compared here.", value=value)
-                ) from exc
+            value = self._relance_search_value(fname, value)
             condition = SQL("%s %s %s", expression_sql, SQL(operator), value)
         return [("id", "in", SQL("(SELECT l.id FROM account_move_line l WHERE %s)", condition))]
+
+    def _relance_search_value(self, fname, value):
+        try:
+            return fields.Date.to_date(value) if fname == "reminder_next_date" else int(value)
+        except (TypeError, ValueError) as exc:
+            raise UserError(
+                self.env._("“%(value)s” cannot be compared here.", value=value)
+            ) from exc
 
     def _relance_check_operator(self, operator, allowed):
         if operator not in allowed:
@@ -510,6 +525,11 @@ class AccountMoveLine(models.Model):
         # not edit (as for the letters).
         payer.sudo()._message_log(body=body, author_id=self.env.user.partner_id.id)
         return True
+
+    def _relance_dates(self):
+        """The reminder dates recorded on this installment."""
+        self.ensure_one()
+        return [self[fname] for fname in REMINDER_DATE_FIELDS if self[fname]]
 
     def _relance_hold_reason(self):
         """Why the processing wizard leaves this installment alone for now
@@ -847,6 +867,26 @@ class AccountMoveLine(models.Model):
             "optim_relance.action_relance_installments"
         )
         action["domain"] = self._relance_open_domain()
+        return action
+
+    def action_open_relance_worklist(self):
+        """The day's worklist: the same list, filtered on what is to remind
+        today (the wizard opened from it proposes the level due)."""
+        action = self.action_open_relance_installments()
+        name = self.env._("Today's reminders")
+        action.update(
+            name=name,
+            display_name=name,
+            context={"search_default_to_do": 1},
+            help=Markup("<p class='o_view_nocontent_smiling_face'>%s</p><p>%s</p>")
+            % (
+                self.env._("Nothing to remind today"),
+                self.env._(
+                    "An installment shows up here once the delay of its next level has "
+                    "passed, unless it is on hold or its payer is excluded from reminders."
+                ),
+            ),
+        )
         return action
 
     def action_open_relance_wizard(self):

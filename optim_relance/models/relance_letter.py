@@ -554,7 +554,56 @@ class RelanceLetter(models.Model):
             histories |= letters.line_ids._relance_record(
                 level, date, output, history_vals=document_of
             )
+        self._schedule_activities()
         return histories
+
+    def _schedule_activities(self):
+        """The follow-up activity of the letters' level (a phone call after the
+        formal notice…) on each payer, for its collector, else the activity
+        type's default user, else the sender (not the scheduler's OdooBot).
+        One per payer, type and user: none when one is already planned."""
+        planned = {}
+        for letter in self:
+            activity_type = letter.level_config_id.activity_type_id
+            if not activity_type:
+                continue
+            user = (
+                letter.partner_id.reminder_collector_id
+                or activity_type.default_user_id
+                or letter.user_id.filtered(lambda user: not user._is_superuser())
+            )
+            if user:
+                planned.setdefault((letter.partner_id, activity_type, user), letter)
+        if not planned:
+            return
+        # Elevated rights: the level's configured follow-up, planned by the
+        # sending code on payers the sender may read but not edit. No email
+        # per activity: a batch would flood the collector's inbox.
+        activities = self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True)
+        existing = activities.search(
+            [
+                ("res_model", "=", "res.partner"),
+                ("res_id", "in", [partner.id for partner, *_rest in planned]),
+                ("activity_type_id", "in", [kind.id for _partner, kind, _user in planned]),
+            ]
+        )
+        existing = {(act.res_id, act.activity_type_id.id, act.user_id.id) for act in existing}
+        model_id = self.env["ir.model"]._get_id("res.partner")
+        activities.create(
+            [
+                {
+                    "activity_type_id": kind.id,
+                    "res_model_id": model_id,
+                    "res_id": partner.id,
+                    "user_id": user.id,
+                    "summary": kind.summary or letter.display_name,
+                    "note": kind.default_note or False,
+                    "date_deadline": kind._get_date_deadline(),
+                }
+                for (partner, kind, user), letter in planned.items()
+                if (partner.id, kind.id, user.id) not in existing
+            ]
+        )
 
     def _send(self):
         """Email the letters (not the Word ones) with their stored PDF to the

@@ -85,6 +85,19 @@ class RelanceLevel(models.Model):
         help="When this level becomes due: level 1 this many days after the installment's due "
         "date, level 2 after the level 1 reminder, level 3 after the level 2 reminder.",
     )
+    auto_send = fields.Boolean(
+        string="Send automatically",
+        help="Every day, the scheduled action “Automatic reminders” emails this level to the "
+        "installments for which it is due, when their payer has a reminder email. Payers "
+        "without one stay in the list “To remind today”.",
+    )
+    activity_type_id = fields.Many2one(
+        "mail.activity.type",
+        string="Follow-up activity",
+        domain="[('res_model', 'in', (False, 'res.partner'))]",
+        help="Scheduled on the payer for its collector (or the activity type's default user) "
+        "when a reminder of this level is sent, e.g. a phone call after the formal notice.",
+    )
     deadline_days = fields.Integer(
         string="Payment deadline (days)",
         default=8,

@@ -12,3 +12,4 @@ from . import test_hardening
 from . import test_no_demo_model
 from . import test_relance_letter
 from . import test_worklist
+from . import test_worklist_tour

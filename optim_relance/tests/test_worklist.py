@@ -99,7 +99,18 @@ class TestWorklist(RelanceCase):
             self.search([("reminder_next_level", "=", 2)]), self.level1_old | self.level1_recent
         )
         self.assertEqual(self.search([("reminder_next_level", "=", 0)]), self.level3)
+        self.assertEqual(
+            self.search([("reminder_next_level", "in", [0, 3])]), self.level2 | self.level3
+        )
+        self.assertEqual(
+            self.search([("reminder_next_level", "not in", [1, 2])]), self.level2 | self.level3
+        )
+        self.assertEqual(self.search([("reminder_next_level", "in", [])]), self.Line)
+        self.assertEqual(self.search([("reminder_next_level", "not in", [])]), self.lines)
         self.assertEqual(self.search([("reminder_next_date", "=", False)]), self.level3)
+        self.assertEqual(
+            self.search([("reminder_next_date", "not in", [TODAY])]), self.lines - self.level2
+        )
         self.assertEqual(
             self.search([("reminder_next_date", "<=", TODAY), ("reminder_next_level", ">", 0)]),
             self.never_40 | self.level1_old | self.level2 | self.paid,
@@ -117,7 +128,8 @@ class TestWorklist(RelanceCase):
     def test_bad_searches_are_refused_in_french_terms(self):
         for domain in (
             [("reminder_next_date", "<", "zzz")],
-            [("reminder_next_level", "in", [1, 2])],
+            [("reminder_next_level", "in", ["x"])],
+            [("reminder_next_level", "like", 1)],
             [("reminder_to_do", ">", 1)],
             [("reminder_next_date", "<", False)],
         ):
@@ -447,3 +459,240 @@ class TestAutoMode(RelanceCase):
             counts[size] = self.env.cr.sql_log_count - start
             self.assertEqual(sum(len(letter[3]) for letter in batch), size)
         self.assertEqual(counts[3], counts[30], counts)
+
+
+@freeze_time(FROZEN_NOW)
+@tagged("post_install", "-at_install")
+class TestAutoSend(RelanceCase):
+    """The scheduled action "Automatic reminders" and its server action on
+    the list: the wizard's code in "auto" mode, by email, for the levels a
+    manager opted in."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company_2 = cls.setup_other_company(name="Relance Nord")["company"]
+        cls.env = cls.env(context=dict(cls.env.context, allowed_company_ids=cls.company.ids))
+        cls.cron = cls.env.ref("optim_relance.ir_cron_relance_auto")
+        levels = cls.env["relance.level"].sudo()  # both companies
+        cls.level_of = {
+            (company, level): levels._get_for(level, company)
+            for company in (cls.company, cls.company_2)
+            for level in (1, 2, 3)
+        }
+
+        def late(payer, days, company=None):
+            return cls.installments(cls.create_late_invoice(payer, days, company=company))
+
+        cls.a_level1 = late(cls.payer_a, 40)  # level 1 due
+        cls.a_level2 = late(cls.payer_a, 60)
+        cls.a_level2._relance_record(1, days_ago(20), "manual")  # level 2 due
+        cls.a_held = late(cls.payer_a, 45)
+        cls.a_held.reminder_block_reason = "dispute"
+        cls.b_level3 = late(cls.payer_b, 90)
+        cls.b_level3._relance_record(1, days_ago(60), "manual")
+        cls.b_level3._relance_record(2, days_ago(15), "manual")  # level 3 due today
+        cls.c_no_email = late(cls.payer_c, 40)  # level 1 due, no reminder email
+        cls.b_company_2 = late(cls.payer_b, 40, company=cls.company_2)  # level 1 due
+        cls.lines = (
+            cls.a_level1 | cls.a_level2 | cls.a_held | cls.b_level3 | cls.c_no_email
+        ) | cls.b_company_2
+
+    def setUp(self):
+        super().setUp()
+        self.patch(self.LetterClass, "_render_pdf", fake_render_pdf)
+
+    def opt_in(self, *keys, **values):
+        for key in keys:
+            self.level_of[key].write({"auto_send": True, **values})
+
+    def run_cron(self):
+        self.cron.method_direct_trigger()
+        self.env.invalidate_all()
+
+    def letters(self):
+        return (
+            self.env["relance.letter"]
+            .sudo()
+            .search([("line_ids", "in", self.lines.ids)])
+            .sorted(lambda letter: (letter.company_id.id, letter.level))
+        )
+
+    def to_do(self):
+        self.env.invalidate_all()
+        return self.Line.search([("id", "in", self.lines.ids), ("reminder_to_do", "=", True)])
+
+    def test_nothing_is_sent_until_a_level_opts_in(self):
+        self.assertFalse(any(self.level_of[key].auto_send for key in self.level_of))
+        before = self.counts()
+        self.run_cron()
+        self.assertEqual(self.counts(), before)
+
+    def test_cron_twice_the_same_day(self):
+        one, two = self.company, self.company_2
+        self.opt_in((one, 1), (one, 2), (two, 1))
+        # Level 2 due the very day of level 1: still never two levels a day.
+        self.level_of[(one, 2)].delay_days = 0
+        before = self.counts()
+        self.run_cron()
+        letters = self.letters()
+        self.assertEqual(
+            [
+                (letter.company_id, letter.partner_id, letter.level, letter.output, letter.line_ids)
+                for letter in letters
+            ],
+            [
+                (one, self.payer_a, 1, "email", self.a_level1),
+                (one, self.payer_a, 2, "email", self.a_level2),
+                (two, self.payer_b, 1, "email", self.b_company_2),
+            ],
+        )
+        self.assertEqual(letters.mapped("date"), [TODAY] * 3)
+        self.assertEqual(
+            letters.mail_id.mapped("email_to"),
+            ["compta@alpha.test", "compta@alpha.test", "factures@bravo.test"],
+        )
+        self.assertEqual(letters.mail_id.mapped("state"), ["outgoing"] * 3)
+        self.assertEqual(self.reminder_dates(self.a_level1), (TODAY, False, False, 1))
+        self.assertEqual(self.reminder_dates(self.a_level2), (days_ago(20), TODAY, False, 2))
+        self.assertEqual(self.reminder_dates(self.b_company_2), (TODAY, False, False, 1))
+        # Left for the credit controller: level 3 is not automatic, no email
+        # for Charlie; the dispute is not chased at all. Level 2 of a_level1 is
+        # due today (delay 0), but it was reminded today.
+        self.assertEqual(self.to_do(), self.a_level1 | self.b_level3 | self.c_no_email)
+        self.assertEqual(self.a_level1.reminder_next_date, TODAY)
+        self.assertEqual(self.reminder_dates(self.a_held), (False, False, False, 0))
+        after = self.counts()
+        self.assertEqual(after["relance_letter"], before["relance_letter"] + 3)
+        self.assertEqual(after["mail_mail"], before["mail_mail"] + 3)
+        self.assertEqual(after["relance_history"], before["relance_history"] + 3)
+        self.run_cron()
+        self.assertEqual(self.counts(), after)
+        self.assertEqual(self.letters(), letters)
+
+    def test_server_action_on_the_selection(self):
+        self.opt_in((self.company, 1), (self.company, 2))
+        selection = self.a_level1 | self.c_no_email | self.b_level3
+        action = self.env.ref("optim_relance.action_server_relance_auto")
+        before = self.counts()
+        result = (
+            action.with_user(self.invoice_user)
+            .with_context(active_model="account.move.line", active_ids=selection.ids)
+            .run()
+        )
+        self.assertEqual(
+            result["params"]["message"], "1 reminder email(s) queued for 1 installment(s)."
+        )
+        self.assertEqual(result["params"]["type"], "success")
+        letter = self.letters()
+        self.assertEqual((letter.line_ids, letter.user_id), (self.a_level1, self.invoice_user))
+        self.assertEqual(self.reminder_dates(self.a_level2), (days_ago(20), False, False, 1))
+        self.assertEqual(self.counts()["relance_letter"], before["relance_letter"] + 1)
+        again = (
+            action.with_user(self.invoice_user)
+            .with_context(active_model="account.move.line", active_ids=selection.ids)
+            .run()
+        )
+        self.assertEqual(again["params"]["type"], "warning")
+        self.assertEqual(self.counts()["relance_letter"], before["relance_letter"] + 1)
+
+    def test_server_action_needs_invoicing_rights(self):
+        self.opt_in((self.company, 1))
+        action = self.env.ref("optim_relance.action_server_relance_auto")
+        before = self.counts()
+        with self.assertRaises(AccessError):
+            action.with_user(self.basic_user).with_context(
+                active_model="account.move.line", active_ids=self.a_level1.ids
+            ).run()
+        self.assertEqual(self.counts(), before)
+
+    def test_only_managers_opt_in(self):
+        level = self.level_of[(self.company, 1)]
+        with self.assertRaises(AccessError):
+            level.with_user(self.invoice_user).auto_send = True
+        self.assertFalse(level.auto_send)
+
+    def test_activity_for_the_collector(self):
+        call = self.env.ref("mail.mail_activity_data_call")
+        self.level_of[(self.company, 3)].activity_type_id = call
+        self.level_of[(self.company, 1)].activity_type_id = call
+        self.payer_b.reminder_collector_id = self.invoice_user
+        Activity = self.env["mail.activity"]
+        before = Activity.search_count([])
+        wizard = self.make_wizard(
+            self.b_level3 | self.c_no_email | self.a_level1, level_mode="auto"
+        )
+        wizard.action_confirm()
+        activities = Activity.search([("activity_type_id", "=", call.id)], order="res_id")
+        expected_deadline = TODAY + timedelta(**{call.delay_unit: call.delay_count})
+        self.assertEqual(
+            [(act.res_model, act.res_id, act.user_id, act.date_deadline) for act in activities],
+            sorted(
+                [
+                    # payer_b's collector; payer_a and payer_c have none: the sender
+                    ("res.partner", self.payer_b.id, self.invoice_user, expected_deadline),
+                    ("res.partner", self.payer_a.id, self.env.user, expected_deadline),
+                    ("res.partner", self.payer_c.id, self.env.user, expected_deadline),
+                ],
+                key=lambda row: row[1],
+            ),
+        )
+        self.assertEqual(Activity.search_count([]), before + 3)
+        # Level 2 has no activity; a second letter of level 1 to payer_a adds
+        # none while its call is planned.
+        self.a_held.reminder_block_reason = False
+        again = self.make_wizard(self.a_held | self.a_level2, level_mode="auto")
+        again.action_confirm()
+        self.assertEqual(Activity.search_count([]), before + 3)
+
+    def test_worklist_menu_opens_the_day_filter(self):
+        action = self.Line.with_user(self.invoice_user).action_open_relance_worklist()
+        self.assertEqual(action["context"], {"search_default_to_do": 1})
+        self.assertEqual(action["domain"], self.Line._relance_open_domain())
+        self.assertEqual(action["name"], "Today's reminders")
+        menu = self.env.ref("optim_relance.menu_relance_worklist")
+        self.assertEqual(menu.action, self.env.ref("optim_relance.action_server_relance_worklist"))
+
+
+@freeze_time(FROZEN_NOW)
+@tagged("post_install", "-at_install")
+class TestInvoiceHolds(RelanceCase):
+    def test_invoice_shows_its_holds_and_broken_promises(self):
+        invoice = self.create_invoice(
+            self.payer_a,
+            amounts=(1000.0,),
+            invoice_date=days_ago(60),
+            payment_term=self.pay_terms_split,
+        )
+        first, second = self.installments(invoice)
+        dispute = (
+            f"Dispute until {self.fmt_date(TODAY + timedelta(days=30))}: réserve au PV de réception"
+        )
+        self.assertEqual(invoice.reminder_installment_ids, first | second)
+        self.assertFalse(invoice.reminder_hold_text)
+        first.write(
+            {
+                "reminder_block_reason": "dispute",
+                "reminder_block_until": TODAY + timedelta(days=30),
+                "reminder_block_note": "réserve au PV de réception",
+            }
+        )
+        second.write(
+            {
+                "reminder_block_reason": "promise",
+                "reminder_block_until": days_ago(2),
+                "reminder_promise_date": days_ago(2),
+                "reminder_promise_amount": 500.0,
+            }
+        )
+        invoice.invalidate_recordset(["reminder_hold_text"])
+        self.assertEqual(
+            invoice.reminder_hold_text,
+            f"{dispute} · Payment promise of {self.fmt_date(days_ago(2))} not kept",
+        )
+        self.pay(second)
+        invoice.invalidate_recordset(["reminder_hold_text"])
+        self.assertEqual(invoice.reminder_hold_text, dispute)
+        self.payer_a.reminder_excluded = True
+        invoice.invalidate_recordset(["reminder_hold_text"])
+        self.assertEqual(invoice.reminder_hold_text, "Payer excluded from reminders")

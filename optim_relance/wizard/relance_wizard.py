@@ -1,4 +1,5 @@
 import ast
+import logging
 from collections import defaultdict
 
 import psycopg2
@@ -7,6 +8,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.osv import expression
 from odoo.tools import format_amount, format_date
+
+_logger = logging.getLogger(__name__)
 
 # The preview shows the first letters and skipped lines; its counts cover all.
 PREVIEW_LETTERS = 50
@@ -163,6 +166,9 @@ class RelanceWizard(models.TransientModel):
                 level=level,
                 date=format_date(env, next_date),
             )
+        if not reason and self.level_mode == "auto" and self.date in line._relance_dates():
+            # Never two levels the same day on its own, whatever the delays.
+            reason = env._("Already reminded on %(date)s", date=format_date(env, self.date))
         if not reason and self.output == "email" and not line.reminder_payer_id.reminder_email:
             reason = env._("Payer without reminder email")
         return reason
@@ -244,16 +250,124 @@ class RelanceWizard(models.TransientModel):
         batch, skipped = self._prepare_batch()
         if not batch:
             raise UserError(self._nothing_to_do_message(skipped))
+        letters, documents, mails = self._process(batch)
+        if self.output == "email":
+            return self._notify_done(letters, mails, skipped)
+        return self._download_action(documents)
+
+    def _process(self, batch):
+        """The letters of ``batch`` (from ``_prepare_batch``), their
+        documents, the reminders recorded and the emails queued.
+
+        :return: ``(letters, documents, mails)``
+        """
         # Lock first: a concurrent run on the same installments waits here and
         # is then retried against our dates, instead of rendering for nothing.
         self.env["account.move.line"].union(*(lines for *_key, lines in batch))._relance_lock()
         letters = self._create_letters(batch)
         documents = letters._render()
         letters._record(documents)
+        mails = self.env["mail.mail"]
         if self.output == "email":
-            return self._notify_done(letters, letters._send(), skipped)
-        letters._log_on_payers(self.env["mail.mail"])
-        return self._download_action(documents)
+            mails = letters._send()
+        else:
+            letters._log_on_payers(mails)
+        return letters, documents, mails
+
+    # ------------------------------------------------------------------
+    # Automatic sending: the same code in "auto" mode, by email
+    # ------------------------------------------------------------------
+    @api.model
+    def _cron_send_automatic(self):
+        """The daily scheduled action "Automatic reminders": each company's
+        installments due today at a level sent automatically, each company
+        in its own savepoint (one company's failure leaves the others sent)."""
+        companies = self.env["relance.level"].search([("auto_send", "=", True)]).company_id
+        for company in companies:
+            try:
+                with self.env.cr.savepoint():
+                    letters = self._send_automatic(company)
+            except (UserError, ValidationError):
+                _logger.exception("Automatic reminders of %s failed", company.name)
+                continue
+            _logger.info(
+                "Automatic reminders of %s: %s email(s) for %s installment(s)",
+                company.name,
+                len(letters),
+                len(letters.line_ids),
+            )
+        self.env["ir.cron"]._notify_progress(done=len(companies), remaining=0)
+
+    @api.model
+    def _send_automatic(self, company, lines=None):
+        """Email, in ``company``, every installment due today (among ``lines``
+        when given) at a level sent automatically, to payers with a reminder
+        email. Payers without one stay in the worklist. Run twice the same
+        day, the second run finds nothing: the first one dated the levels.
+
+        :return: the letters sent
+        """
+        letter_model = self.env["relance.letter"]
+        levels = self.env["relance.level"].search(
+            [("company_id", "=", company.id), ("auto_send", "=", True)]
+        )
+        if not levels:
+            return letter_model
+        # Company-local "today" (the scheduler runs without a user's timezone).
+        tz = company.partner_id.tz or self.env.context.get("tz") or self.env.user.tz
+        wizard_model = self.with_company(company).with_context(
+            tz=tz, active_model=None, active_ids=None, active_domain=None
+        )
+        domain = [
+            ("company_id", "=", company.id),
+            ("reminder_to_do", "=", True),
+            ("reminder_next_level", "in", levels.mapped("level")),
+            ("reminder_payer_id.reminder_email", "!=", False),
+        ]
+        if lines is not None:
+            domain.append(("id", "in", lines.ids))
+        wizard = wizard_model.create(
+            {
+                "scope": "all",
+                "active_domain": repr(domain),
+                "level_mode": "auto",
+                "output": "email",
+                "date": fields.Date.context_today(wizard_model),
+            }
+        )
+        batch, _skipped = wizard._prepare_batch()
+        if not batch:
+            return letter_model
+        return wizard._process(batch)[0]
+
+    @api.model
+    def _action_send_automatic(self, lines):
+        """Server action of the list: the automatic sending now, on the
+        selected installments, with the user's rights."""
+        letters = self.env["relance.letter"]
+        for company in lines.company_id & self.env.companies:
+            letters |= self._send_automatic(company, lines)
+        if letters:
+            message = self.env._(
+                "%(count)s reminder email(s) queued for %(lines)s installment(s).",
+                count=len(letters),
+                lines=len(letters.line_ids),
+            )
+        else:
+            message = self.env._(
+                "Nothing to send: no selected installment is due today at a level sent "
+                "automatically to a payer with a reminder email."
+            )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success" if letters else "warning",
+                "title": self.env._("Automatic reminders"),
+                "message": message,
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
 
     def _nothing_to_do_message(self, skipped):
         if not skipped:

@@ -641,6 +641,19 @@ PROFILES = {
 # probability that an invoice is fully paid, by days since its (last) due date
 PAID_BY_DAYS_DUE = [(0, 0.08), (30, 0.2), (60, 0.32), (90, 0.42), (200, 0.55), (None, 0.78)]
 
+# delay of each level (days after the due date, then after the previous level)
+DELAYS = {1: 10, 2: 15, 3: 15}
+# disputes: note, end in days from today (None: no end; negative: ended)
+DISPUTES = [
+    ("Réserve au PV de réception : reprise des joints du carrelage du hall", 45),
+    ("Contestation du décompte général définitif (DGD), lot gros œuvre", None),
+    ("Attente du rapport de l'expert sur l'infiltration en toiture", -3),
+]
+EXCLUDED_COMMENT = (
+    "Procédure de sauvegarde ouverte : créances déclarées au mandataire judiciaire, "
+    "ne plus relancer."
+)
+
 REMINDER_NOTES = {
     1: [
         "Relance téléphonique auprès du service comptable : facture bien reçue, "
@@ -720,6 +733,7 @@ class DemoData:
         self.reminders_before_payment(rng, today, plans)
         self.payments(ctx, plans)
         self.open_reminders(rng, today, invoices)
+        self.collection(rng, today, company, lang)
 
     # ------------------------------------------------------------------
     # Accounting context: the company's own journals, accounts and taxes
@@ -1225,6 +1239,79 @@ class DemoData:
             date = min(date + timedelta(days=gap), today)
             channel = "manual" if lvl == 1 and rng.random() < 0.5 else "pdf"
             line._relance_record(lvl, date, channel, note=rng.choice(REMINDER_NOTES[lvl]))
+
+    # ------------------------------------------------------------------
+    # Today's worklist: delays, collectors, holds, promises, an exclusion
+    # ------------------------------------------------------------------
+    def collection(self, rng, today, company, lang):
+        """What the credit controller finds on the worklist: the delays of
+        each level, a collector besides the administrator, disputes (one
+        ended), a pending and a broken payment promise and an excluded payer.
+        The data is dated from ``today``: the worklist is never empty."""
+        Level = self.env["relance.level"]
+        for level, days in DELAYS.items():
+            Level._get_for(level, company).delay_days = days
+        collector = self.env["res.users"].create(
+            {
+                "name": "Claire Dubois",
+                "login": "recouvrement",
+                "password": "recouvrement",
+                "email": "c.dubois@durand-batiment.fr",
+                "lang": lang or "en_US",
+                "company_id": company.id,
+                "company_ids": [Command.set(company.ids)],
+                "groups_id": [Command.set(self.env.ref("account.group_account_invoice").ids)],
+            }
+        )
+        self.xmlid("demo_user_collector", collector)
+        Line = self.env["account.move.line"]
+        open_lines = Line.search(
+            [*Line._relance_open_domain(), ("company_id", "=", company.id)],
+            order="date_maturity, id",
+        )
+        payers = open_lines.reminder_payer_id.sorted("name")
+        admin = self.env.ref("base.user_admin")
+        for index, payer in enumerate(payers):
+            payer.reminder_collector_id = collector if index % 2 else admin
+        excluded = self.env.ref(f"{MODULE}.demo_customer_boulangerie_fayolle")
+        excluded.write({"reminder_excluded": True, "reminder_comment": EXCLUDED_COMMENT})
+        # holds and promises on late installments of distinct other payers
+        candidates = {}
+        for line in open_lines:
+            late = (today - line.date_maturity).days >= 15 and line.reminder_level < 3
+            if late and line.reminder_payer_id != excluded:
+                candidates.setdefault(line.reminder_payer_id, line)
+        picked = rng.sample(list(candidates.values()), k=min(5, len(candidates)))
+        for line, (note, until) in zip(picked, DISPUTES, strict=False):
+            line.write(
+                {
+                    "reminder_block_reason": "dispute",
+                    "reminder_block_note": note,
+                    "reminder_block_until": until is not None and today + timedelta(days=until),
+                }
+            )
+        promised = picked[len(DISPUTES) :]
+        if promised:
+            promised[0]._relance_promise(
+                today + timedelta(days=12),
+                promised[0].amount_residual,
+                note="Promis par téléphone par le service comptable",
+            )
+        if len(promised) > 1:
+            self.broken_promise(promised[1], today - timedelta(days=4))
+
+    def broken_promise(self, line, date):
+        """A promise made for ``date``, now passed and unpaid: the values the
+        promise wizard recorded (it refuses a past date today)."""
+        line.write(
+            {
+                "reminder_block_reason": "promise",
+                "reminder_block_until": date,
+                "reminder_block_note": "Virement annoncé par le gérant",
+                "reminder_promise_date": date,
+                "reminder_promise_amount": line.amount_residual,
+            }
+        )
 
     # ------------------------------------------------------------------
     def xmlid(self, name, record):
