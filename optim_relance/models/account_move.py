@@ -77,15 +77,23 @@ class AccountMove(models.Model):
         "line_ids.reminder_promise_date",
         "line_ids.amount_residual",
         "reminder_payer_id.reminder_excluded",
+        "state",
     )
     @api.depends_context("tz")
     def _compute_reminder_hold_text(self):
         """What the credit controller must know before chasing this invoice:
-        its holds (with their end and note), an excluded payer and its broken
-        promises, on the installments still due."""
+        an excluded payer, then its installments' holds (with their end and
+        note) and broken promises, on the installments still due."""
         for move in self:
             texts = []
-            for line in move.reminder_installment_ids.filtered("reminder_is_open"):
+            due = move.reminder_installment_ids.filtered("reminder_is_open")
+            if move.state != "posted" or not due:
+                move.reminder_hold_text = False
+                continue
+            if move.reminder_payer_id.reminder_excluded:
+                texts.append(self.env._("Payer excluded from reminders"))
+            for line in due:
+                texts.append(line._relance_block_text())
                 if line.reminder_promise_broken:
                     texts.append(
                         self.env._(
@@ -93,8 +101,6 @@ class AccountMove(models.Model):
                             date=format_date(self.env, line.reminder_promise_date),
                         )
                     )
-                else:
-                    texts.append(line._relance_hold_reason())
             texts = [text for text in texts if text]
             move.reminder_hold_text = " · ".join(dict.fromkeys(texts)) or False
 

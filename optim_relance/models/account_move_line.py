@@ -255,7 +255,8 @@ class AccountMoveLine(models.Model):
     def _relance_next_date_sql(self, alias, query, flush):
         """The date the next level becomes due, in SQL: the date it starts
         from (due date, level 1 or 2 date) plus the delay of that level in
-        the installment's company (0 without a level)."""
+        the installment's company (0 without a level), at the earliest the
+        day after that start. Same rule as ``_compute_reminder_next``."""
 
         def column(fname):
             return self._field_to_sql(alias, fname, query, flush)
@@ -271,26 +272,35 @@ class AccountMoveLine(models.Model):
                 level,
             )
 
-        by_delay = SQL(
-            "(CASE %s WHEN 0 THEN %s + %s WHEN 1 THEN %s + %s WHEN 2 THEN %s + %s END)",
-            column("reminder_level"),
+        level = column("reminder_level")
+        start = SQL(
+            "(CASE %s WHEN 0 THEN %s WHEN 1 THEN %s WHEN 2 THEN %s END)",
+            level,
             column("date_maturity"),
-            delay(1),
             column("reminder_date_1"),
-            delay(2),
             column("reminder_date_2"),
+        )
+        by_delay = SQL(
+            "(%s + CASE %s WHEN 0 THEN %s WHEN 1 THEN %s WHEN 2 THEN %s END)",
+            start,
+            level,
+            delay(1),
+            delay(2),
             delay(3),
         )
-        # A broken promise escalates the day after the promised date.
+        # A broken promise escalates the day after the promised date; never
+        # before the day after the date it starts from (one level a day).
         promise = column("reminder_promise_date")
         return SQL(
-            "(CASE WHEN %s >= 3 THEN NULL WHEN %s < %s THEN LEAST(%s, %s + 1) ELSE %s END)",
-            column("reminder_level"),
+            "(CASE WHEN %s >= 3 THEN NULL ELSE GREATEST("
+            "CASE WHEN %s < %s THEN LEAST(%s, %s + 1) ELSE %s END, %s + 1) END)",
+            level,
             promise,
             fields.Date.context_today(self),
             by_delay,
             promise,
             by_delay,
+            start,
         )
 
     @api.model
@@ -322,6 +332,9 @@ class AccountMoveLine(models.Model):
             if level and promise and promise < today:
                 # A broken promise escalates the day after the promised date.
                 date = min(d for d in (date, promise + timedelta(days=1)) if d)
+            if date and start:
+                # Never before the day after its start: one level a day.
+                date = max(date, start + timedelta(days=1))
             line.reminder_next_level = level
             line.reminder_next_date = date
 
@@ -351,15 +364,22 @@ class AccountMoveLine(models.Model):
         self._relance_check_operator(operator, ("=", "!=", "<", "<=", ">", ">=", "in", "not in"))
         expression_sql = self._field_to_sql("l", fname)
         if operator in ("in", "not in"):
-            values = [self._relance_search_value(fname, item) for item in value or ()]
-            if not values:
-                return [(1, "=", 0)] if operator == "in" else []
-            if operator == "in":
-                condition = SQL("%s IN %s", expression_sql, tuple(values))
-            else:
-                condition = SQL(
-                    "(%s IS NULL OR %s NOT IN %s)", expression_sql, expression_sql, tuple(values)
-                )
+            if not isinstance(value, (list, tuple, set)):
+                value = [value]
+            empty = [item for item in value if item is False or item is None]
+            values = tuple(
+                self._relance_search_value(fname, item)
+                for item in value
+                if item is not False and item is not None
+            )
+            parts = [SQL("%s IN %s", expression_sql, values)] if values else []
+            if empty:
+                parts.append(SQL("%s IS NULL", expression_sql))
+            if not parts:
+                return expression.FALSE_DOMAIN if operator == "in" else expression.TRUE_DOMAIN
+            condition = SQL("(%s)", SQL(" OR ").join(parts))
+            if operator == "not in":
+                condition = SQL("NOT COALESCE(%s, FALSE)", condition)
         elif value is False or value is None:
             if operator not in ("=", "!="):
                 raise UserError(self.env._("An empty value is only compared with = or !=."))
@@ -526,19 +546,20 @@ class AccountMoveLine(models.Model):
         payer.sudo()._message_log(body=body, author_id=self.env.user.partner_id.id)
         return True
 
-    def _relance_dates(self):
-        """The reminder dates recorded on this installment."""
-        self.ensure_one()
-        return [self[fname] for fname in REMINDER_DATE_FIELDS if self[fname]]
-
     def _relance_hold_reason(self):
         """Why the processing wizard leaves this installment alone for now
         (a hold, an excluded payer), or None. The backfill still records an
         earlier reminder on it: history is history."""
         self.ensure_one()
-        env = self.env
         if self.reminder_payer_id.reminder_excluded:
-            return env._("Payer excluded from reminders")
+            return self.env._("Payer excluded from reminders")
+        return self._relance_block_text()
+
+    def _relance_block_text(self):
+        """The hold of this installment as the credit controller reads it
+        (reason, end date, note), or None when it is not on hold."""
+        self.ensure_one()
+        env = self.env
         if not self.reminder_blocked:
             return None
         reason = dict(self._fields["reminder_block_reason"]._description_selection(env))[

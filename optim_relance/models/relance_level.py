@@ -83,7 +83,8 @@ class RelanceLevel(models.Model):
         string="Delay (days)",
         default=15,
         help="When this level becomes due: level 1 this many days after the installment's due "
-        "date, level 2 after the level 1 reminder, level 3 after the level 2 reminder.",
+        "date, level 2 after the level 1 reminder, level 3 after the level 2 reminder; at the "
+        "earliest the next day (one level a day).",
     )
     auto_send = fields.Boolean(
         string="Send automatically",
@@ -293,6 +294,28 @@ class RelanceLevel(models.Model):
                         "The email template “%(template)s” cannot be used: each reminder level "
                         "has its own template, on reminder letters.",
                         template=template.name,
+                    )
+                )
+
+    @api.constrains("auto_send", "mail_template_id", "activity_type_id")
+    def _check_automation(self):
+        """What the scheduled action needs, checked when it is set rather
+        than failing every night."""
+        for level in self:
+            if level.auto_send and not level.mail_template_id:
+                raise ValidationError(
+                    self.env._(
+                        "“%(level)s” is sent automatically by email: choose its email template.",
+                        level=level.display_name,
+                    )
+                )
+            kind = level.activity_type_id
+            if kind and kind.res_model not in (False, "res.partner"):
+                raise ValidationError(
+                    self.env._(
+                        "The activity “%(activity)s” is for another kind of record: choose one "
+                        "for contacts.",
+                        activity=kind.name,
                     )
                 )
 

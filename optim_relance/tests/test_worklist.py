@@ -10,6 +10,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import html2plaintext
 
+from ..wizard import relance_wizard
 from .common import FROZEN_NOW, TODAY, RelanceCase, days_ago
 from .test_relance_wizard import fake_render_pdf
 
@@ -78,9 +79,13 @@ class TestWorklist(RelanceCase):
         self.assertEqual(self.next_of(self.level1_old), (2, TODAY + timedelta(days=10), False))
         self.assertFalse(self.search([("reminder_to_do", "=", True)]) & self.level1_old)
         self.levels[1].with_user(self.manager).delay_days = 0
-        self.assertEqual(self.next_of(self.never_5), (1, days_ago(5), True))
-        # The due day itself is never reminded.
-        self.assertEqual(self.next_of(self.due_today), (1, TODAY, False))
+        # At the earliest the day after the due date (only late ones are reminded).
+        self.assertEqual(self.next_of(self.never_5), (1, days_ago(4), True))
+        self.assertEqual(self.next_of(self.due_today), (1, TODAY + timedelta(days=1), False))
+        # And the day after the previous level: one level a day.
+        self.levels[3].with_user(self.manager).delay_days = 0
+        self.level1_recent._relance_record(2, TODAY, "manual")
+        self.assertEqual(self.next_of(self.level1_recent), (3, TODAY + timedelta(days=1), False))
 
     def test_backfilled_date_moves_the_next_date(self):
         self.never_5.invalidate_recordset()
@@ -107,6 +112,20 @@ class TestWorklist(RelanceCase):
         )
         self.assertEqual(self.search([("reminder_next_level", "in", [])]), self.Line)
         self.assertEqual(self.search([("reminder_next_level", "not in", [])]), self.lines)
+        # Inside a larger domain too (an empty list is a constant leaf).
+        self.assertEqual(
+            self.search(["|", ("reminder_next_level", "in", []), ("reminder_next_level", "=", 0)]),
+            self.level3,
+        )
+        self.assertEqual(self.search([("reminder_next_level", "in", 3)]), self.level2)
+        self.assertEqual(self.search([("reminder_next_date", "in", [False])]), self.level3)
+        self.assertEqual(
+            self.search([("reminder_next_date", "in", [False, TODAY])]), self.level2 | self.level3
+        )
+        self.assertEqual(
+            self.search([("reminder_next_date", "not in", [False, TODAY])]),
+            self.lines - self.level2 - self.level3,
+        )
         self.assertEqual(self.search([("reminder_next_date", "=", False)]), self.level3)
         self.assertEqual(
             self.search([("reminder_next_date", "not in", [TODAY])]), self.lines - self.level2
@@ -522,6 +541,67 @@ class TestAutoSend(RelanceCase):
         self.env.invalidate_all()
         return self.Line.search([("id", "in", self.lines.ids), ("reminder_to_do", "=", True)])
 
+    def test_cron_sends_in_batches(self):
+        """One call sends at most AUTO_BATCH_LETTERS letters and tells the
+        scheduler what remains; the next call goes on."""
+        one, two = self.company, self.company_2
+        self.opt_in((one, 1), (one, 2), (two, 1))
+        self.patch(relance_wizard, "AUTO_BATCH_LETTERS", 2)
+        progress = self.env["ir.cron.progress"]
+        self.run_cron()
+        # Payer a's two letters of company one; company two waits.
+        self.assertEqual(self.letters().line_ids, self.a_level1 | self.a_level2)
+        first = progress.search([("cron_id", "=", self.cron.id)], order="id desc", limit=1)
+        self.assertEqual((first.done, first.remaining), (2, 1))
+        self.run_cron()
+        self.assertEqual(self.letters().line_ids, self.a_level1 | self.a_level2 | self.b_company_2)
+        second = progress.search([("cron_id", "=", self.cron.id)], order="id desc", limit=1)
+        self.assertEqual((second.done, second.remaining), (1, 0))
+
+    def test_a_failing_company_leaves_the_others_sent(self):
+        one, two = self.company, self.company_2
+        self.opt_in((one, 1), (two, 1))
+        # A template that cannot render: company two's level 1 email fails.
+        self.level_of[
+            (two, 1)
+        ].mail_template_id.sudo().body_html = '<p><t t-out="object.no_such_field"/></p>'
+        before = self.counts()
+        with self.assertLogs("odoo.addons.optim_relance.wizard.relance_wizard", "ERROR") as logs:
+            self.run_cron()
+        self.assertIn("Automatic reminders of Relance Nord failed", logs.output[0])
+        self.assertEqual(
+            [(letter.company_id, letter.line_ids) for letter in self.letters()],
+            [(one, self.a_level1)],
+        )
+        # Nothing half-written in company two: no letter, date or history.
+        self.assertEqual(self.reminder_dates(self.b_company_2), (False, False, False, 0))
+        self.assertFalse(self.history_of(self.b_company_2))
+        after = self.counts()
+        self.assertEqual(after["relance_letter"], before["relance_letter"] + 1)
+        self.assertEqual(after["relance_history"], before["relance_history"] + 1)
+        self.assertEqual(after["mail_mail"], before["mail_mail"] + 1)
+
+    @freeze_time("2024-06-15 06:00:00")  # 20:00 on the 14th in Tahiti
+    def test_cron_dates_in_the_company_timezone(self):
+        self.opt_in((self.company, 1))
+        self.company.partner_id.tz = "Pacific/Tahiti"
+        self.run_cron()
+        yesterday = TODAY - timedelta(days=1)
+        self.assertEqual(self.letters().mapped("date"), [yesterday])
+        self.assertEqual(self.reminder_dates(self.a_level1), (yesterday, False, False, 1))
+
+    def test_automation_needs_a_template_and_a_contact_activity(self):
+        level = self.level_of[(self.company, 1)]
+        with self.assertRaises(ValidationError):
+            level.write({"auto_send": True, "mail_template_id": False})
+        self.assertTrue(level.mail_template_id)
+        todo = self.env["mail.activity.type"].create(
+            {"name": "Invoice check", "res_model": "account.move"}
+        )
+        with self.assertRaises(ValidationError):
+            level.activity_type_id = todo
+        self.assertFalse(level.activity_type_id)
+
     def test_nothing_is_sent_until_a_level_opts_in(self):
         self.assertFalse(any(self.level_of[key].auto_send for key in self.level_of))
         before = self.counts()
@@ -557,10 +637,10 @@ class TestAutoSend(RelanceCase):
         self.assertEqual(self.reminder_dates(self.a_level2), (days_ago(20), TODAY, False, 2))
         self.assertEqual(self.reminder_dates(self.b_company_2), (TODAY, False, False, 1))
         # Left for the credit controller: level 3 is not automatic, no email
-        # for Charlie; the dispute is not chased at all. Level 2 of a_level1 is
-        # due today (delay 0), but it was reminded today.
-        self.assertEqual(self.to_do(), self.a_level1 | self.b_level3 | self.c_no_email)
-        self.assertEqual(self.a_level1.reminder_next_date, TODAY)
+        # for Charlie; the dispute is not chased at all. Level 2 of a_level1
+        # (delay 0) is due tomorrow: one level a day.
+        self.assertEqual(self.to_do(), self.b_level3 | self.c_no_email)
+        self.assertEqual(self.a_level1.reminder_next_date, TODAY + timedelta(days=1))
         self.assertEqual(self.reminder_dates(self.a_held), (False, False, False, 0))
         after = self.counts()
         self.assertEqual(after["relance_letter"], before["relance_letter"] + 3)
@@ -695,4 +775,7 @@ class TestInvoiceHolds(RelanceCase):
         self.assertEqual(invoice.reminder_hold_text, dispute)
         self.payer_a.reminder_excluded = True
         invoice.invalidate_recordset(["reminder_hold_text"])
-        self.assertEqual(invoice.reminder_hold_text, "Payer excluded from reminders")
+        self.assertEqual(invoice.reminder_hold_text, f"Payer excluded from reminders · {dispute}")
+        self.pay(first)
+        invoice.invalidate_recordset(["reminder_hold_text"])
+        self.assertFalse(invoice.reminder_hold_text)  # paid: nothing to warn about

@@ -14,6 +14,9 @@ _logger = logging.getLogger(__name__)
 # The preview shows the first letters and skipped lines; its counts cover all.
 PREVIEW_LETTERS = 50
 PREVIEW_SKIPPED = 100
+# Letters per call of the scheduled action "Automatic reminders": each call is
+# one transaction, well within a cron worker's time limit.
+AUTO_BATCH_LETTERS = 100
 
 OUTPUTS = [
     ("email", "Send by email"),
@@ -166,9 +169,6 @@ class RelanceWizard(models.TransientModel):
                 level=level,
                 date=format_date(env, next_date),
             )
-        if not reason and self.level_mode == "auto" and self.date in line._relance_dates():
-            # Never two levels the same day on its own, whatever the delays.
-            reason = env._("Already reminded on %(date)s", date=format_date(env, self.date))
         if not reason and self.output == "email" and not line.reminder_payer_id.reminder_email:
             reason = env._("Payer without reminder email")
         return reason
@@ -279,53 +279,81 @@ class RelanceWizard(models.TransientModel):
     # ------------------------------------------------------------------
     @api.model
     def _cron_send_automatic(self):
-        """The daily scheduled action "Automatic reminders": each company's
-        installments due today at a level sent automatically, each company
-        in its own savepoint (one company's failure leaves the others sent)."""
-        companies = self.env["relance.level"].search([("auto_send", "=", True)]).company_id
+        """The daily scheduled action "Automatic reminders": at most
+        ``AUTO_BATCH_LETTERS`` letters per call, each company in its own
+        savepoint (a company that fails is logged and left as it was, the
+        others are sent) and on its own "today". Odoo's scheduler commits
+        each call and calls again at once while installments remain
+        (``ir.cron._notify_progress``)."""
+        levels = self.env["relance.level"].search([("auto_send", "=", True)])
+        companies = levels.company_id.sorted("id")
+        budget, done, remaining = AUTO_BATCH_LETTERS, 0, 0
         for company in companies:
-            try:
-                with self.env.cr.savepoint():
-                    letters = self._send_automatic(company)
-            except (UserError, ValidationError):
-                _logger.exception("Automatic reminders of %s failed", company.name)
-                continue
-            _logger.info(
-                "Automatic reminders of %s: %s email(s) for %s installment(s)",
-                company.name,
-                len(letters),
-                len(letters.line_ids),
+            local = self.with_context(tz=self._company_tz(company))
+            if budget:
+                try:
+                    with self.env.cr.savepoint():
+                        letters = local._send_automatic(company, limit=budget)
+                except Exception:
+                    # Rolled back to the savepoint: nothing of this company is
+                    # half-written; the next call (or day) tries again.
+                    _logger.exception("Automatic reminders of %s failed", company.name)
+                else:
+                    budget -= len(letters)
+                    done += len(letters.line_ids)
+                    _logger.info(
+                        "Automatic reminders of %s: %s email(s) for %s installment(s)",
+                        company.name,
+                        len(letters),
+                        len(letters.line_ids),
+                    )
+            remaining += local.env["account.move.line"].search_count(
+                local._auto_send_domain(company)
             )
-        self.env["ir.cron"]._notify_progress(done=len(companies), remaining=0)
+        # Nothing sent in this call: what remains (a failing company, lines
+        # the wizard skips) waits for the next day instead of looping.
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining if done else 0)
 
     @api.model
-    def _send_automatic(self, company, lines=None):
-        """Email, in ``company``, every installment due today (among ``lines``
-        when given) at a level sent automatically, to payers with a reminder
-        email. Payers without one stay in the worklist. Run twice the same
-        day, the second run finds nothing: the first one dated the levels.
+    def _company_tz(self, company):
+        """The timezone of ``company``'s "today" for the scheduler, which has
+        no user: its address's, else Paris (this addon is for French
+        companies)."""
+        return company.partner_id.tz or "Europe/Paris"
 
-        :return: the letters sent
-        """
-        letter_model = self.env["relance.letter"]
+    @api.model
+    def _auto_send_domain(self, company):
+        """The installments of ``company`` to email today: due at a level
+        sent automatically, to a payer with a reminder email."""
         levels = self.env["relance.level"].search(
             [("company_id", "=", company.id), ("auto_send", "=", True)]
         )
         if not levels:
-            return letter_model
-        # Company-local "today" (the scheduler runs without a user's timezone).
-        tz = company.partner_id.tz or self.env.context.get("tz") or self.env.user.tz
-        wizard_model = self.with_company(company).with_context(
-            tz=tz, active_model=None, active_ids=None, active_domain=None
-        )
-        domain = [
+            return expression.FALSE_DOMAIN
+        return [
             ("company_id", "=", company.id),
             ("reminder_to_do", "=", True),
             ("reminder_next_level", "in", levels.mapped("level")),
             ("reminder_payer_id.reminder_email", "!=", False),
         ]
+
+    @api.model
+    def _send_automatic(self, company, lines=None, limit=None):
+        """Email, in ``company``, every installment of ``_auto_send_domain``
+        (among ``lines`` when given; the first ``limit`` letters), dated
+        today in the context's timezone. Payers without a reminder email
+        stay in the worklist. Run twice the same day, the second run finds
+        nothing: the first one dated the levels, the next ones are due at
+        the earliest tomorrow.
+
+        :return: the letters sent
+        """
+        domain = self._auto_send_domain(company)
         if lines is not None:
-            domain.append(("id", "in", lines.ids))
+            domain = expression.AND([domain, [("id", "in", lines.ids)]])
+        wizard_model = self.with_company(company).with_context(
+            active_model=None, active_ids=None, active_domain=None
+        )
         wizard = wizard_model.create(
             {
                 "scope": "all",
@@ -336,14 +364,15 @@ class RelanceWizard(models.TransientModel):
             }
         )
         batch, _skipped = wizard._prepare_batch()
+        batch = batch[:limit] if limit else batch
         if not batch:
-            return letter_model
+            return self.env["relance.letter"]
         return wizard._process(batch)[0]
 
     @api.model
     def _action_send_automatic(self, lines):
         """Server action of the list: the automatic sending now, on the
-        selected installments, with the user's rights."""
+        selected installments, with the user's rights and "today"."""
         letters = self.env["relance.letter"]
         for company in lines.company_id & self.env.companies:
             letters |= self._send_automatic(company, lines)

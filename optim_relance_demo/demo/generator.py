@@ -809,6 +809,8 @@ class DemoData:
         if layout and not company.external_report_layout_id:
             vals["external_report_layout_id"] = layout.id
         company.write(vals)
+        # the company's "today" for the automatic reminders
+        company.partner_id.tz = "Europe/Paris"
         if lang:
             company.partner_id.lang = lang
             users = self.env["res.users"].browse(
