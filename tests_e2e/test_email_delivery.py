@@ -625,6 +625,13 @@ class TestRelanceEndToEnd(unittest.TestCase):
         installments of payers with a reminder email through the real SMTP
         server; run again the same day, it sends nothing."""
         admin = self.admin
+        # The cron dates in the company's timezone, the RPC searches below in
+        # the admin's: the same one, so that both see the same "today".
+        admin_tz = admin("res.users", "read", [admin.uid], fields=["tz"])[0]["tz"] or "UTC"
+        partner_id = admin("res.company", "read", [self.company_id], fields=["partner_id"])[0][
+            "partner_id"
+        ][0]
+        admin("res.partner", "write", [partner_id], {"tz": admin_tz})
         delta, omega = self.create_payers(
             [
                 ("E2E Auto Delta Roofing", "delta.ap@delta-e2e.example.com", [1500, 320]),
