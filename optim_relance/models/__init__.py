@@ -5,3 +5,5 @@ from . import account_move_line
 from . import account_move
 from . import res_partner
 from . import res_company
+from . import relance_run
+from . import relance_run_skip

@@ -808,6 +808,26 @@ class AccountMoveLine(models.Model):
                 )
         return None
 
+    def _relance_run_skip_reason(self, level, date, output, level_mode, company_ids):
+        """Why a processing run (the wizard's preview and confirmation, a
+        background run when the letter's turn comes) leaves this installment
+        out of a level ``level`` reminder dated ``date``, or None."""
+        self.ensure_one()
+        env = self.env
+        if not level:
+            return env._("Already at level %(level)s", level=self.reminder_level)
+        reason = self._relance_skip_reason(level, date, company_ids) or self._relance_hold_reason()
+        next_date = self.reminder_next_date
+        if not reason and level_mode == "auto" and next_date and next_date > date:
+            reason = env._(
+                "Next reminder (level %(level)s) on %(date)s",
+                level=level,
+                date=format_date(env, next_date),
+            )
+        if not reason and output == "email" and not self.reminder_payer_id.reminder_email:
+            reason = env._("Payer without reminder email")
+        return reason
+
     # ------------------------------------------------------------------
     # Recording reminders: the one path for the wizards and RPC
     # ------------------------------------------------------------------

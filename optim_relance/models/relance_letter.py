@@ -10,7 +10,6 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import format_amount, format_date
-from odoo.tools.pdf import merge_pdf
 
 from ..tools import relance_docx
 from .account_move_line import LEVEL_RANGE_CONSTRAINT, level_field
@@ -164,6 +163,17 @@ class RelanceLetter(models.Model):
     date_level_2 = fields.Char(compute="_compute_text_values")
     level_config_id = fields.Many2one("relance.level", compute="_compute_level_config_id")
     mail_state = fields.Selection(related="mail_id.state", string="Email status", store=True)
+    run_id = fields.Many2one(
+        "relance.run", readonly=True, index="btree_not_null", ondelete="restrict"
+    )
+    state = fields.Selection(
+        [("queued", "Queued"), ("sent", "Sent"), ("cancelled", "Cancelled")],
+        default="sent",
+        required=True,
+        readonly=True,
+        help="Queued: part of a run still being processed. Cancelled: when its turn came, none "
+        "of its installments could be reminded any more (see the run's skipped installments).",
+    )
 
     _sql_constraints = [LEVEL_RANGE_CONSTRAINT]
 
@@ -206,17 +216,40 @@ class RelanceLetter(models.Model):
         drafts = self.browse()
         for vals in vals_list:
             drafts |= self.new(vals)
-        drafts = drafts.with_prefetch(drafts._ids)
-        drafts._fill_snapshot()
-        snapshot = [
-            {fname: self._fields[fname].convert_to_write(draft[fname], draft) for fname in SNAPSHOT}
-            for draft in drafts
-        ]
+        snapshot = drafts._snapshot_values()
         return (
             self.sudo()
             .create([{**vals, **values} for vals, values in zip(vals_list, snapshot, strict=True)])
             .sudo(False)
         )
+
+    def _snapshot_values(self):
+        """What these (new) letters say, as values to store (``SNAPSHOT``)."""
+        drafts = self.with_prefetch(self._ids)
+        drafts._fill_snapshot()
+        return [
+            {fname: self._fields[fname].convert_to_write(draft[fname], draft) for fname in SNAPSHOT}
+            for draft in drafts
+        ]
+
+    def _refresh_snapshot(self):
+        """Render again what these queued letters say, when their
+        installments changed since the batch was confirmed (a payment, an
+        installment left out): a letter tells what is due when it is sent."""
+        stale = self.filtered(
+            lambda letter: (
+                letter.line_count != len(letter.line_ids)
+                or letter.currency_id.compare_amounts(
+                    letter.amount_residual, letter._total_residual(letter.line_ids)
+                )
+            )
+        )
+        drafts = self.browse()
+        for letter in stale:
+            drafts |= self.new({"line_ids": letter.line_ids.ids}, origin=letter)
+        for letter, values in zip(stale, drafts._snapshot_values(), strict=True):
+            # Elevated rights: only this code writes letters (see _create_letters).
+            letter.sudo().write(values)
 
     @api.depends("title", "partner_id", "date", "currency_id", "company_id")
     def _compute_display_name(self):
@@ -748,6 +781,10 @@ class RelanceLetter(models.Model):
         """Email the same letter again, with its stored PDF, to the payer's
         current reminder address. No level and no history are recorded: the
         reminder was recorded when the letter was first sent."""
+        if any(letter.state != "sent" for letter in self):
+            raise UserError(
+                self.env._("Only a letter already sent can be sent again; its run sends it.")
+            )
         if any(letter.output == "word" for letter in self):
             raise UserError(
                 self.env._(
@@ -785,6 +822,11 @@ class RelanceLetter(models.Model):
     @api.model
     def _download_action(self, files, name):
         """One download for several files: a zip, names made unique."""
+        return self._temporary_download(self._zip(files), name, MIMETYPES["zip"])
+
+    @api.model
+    def _zip(self, files):
+        """A zip of ``[(file name, content)]``, names made unique."""
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             seen = set()
@@ -796,11 +838,7 @@ class RelanceLetter(models.Model):
                     unique = f"{stem} ({counter}){dot}{extension}"
                 seen.add(unique)
                 archive.writestr(unique, content)
-        return self._temporary_download(buffer.getvalue(), name, MIMETYPES["zip"])
-
-    @api.model
-    def _merged_pdf_download(self, raws, name):
-        return self._temporary_download(merge_pdf(raws), name, MIMETYPES["pdf"])
+        return buffer.getvalue()
 
     @api.model
     def _temporary_download(self, raw, name, mimetype):

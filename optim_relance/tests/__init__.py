@@ -13,3 +13,4 @@ from . import test_no_demo_model
 from . import test_relance_letter
 from . import test_worklist
 from . import test_worklist_tour
+from . import test_relance_run

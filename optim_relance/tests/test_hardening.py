@@ -612,7 +612,7 @@ class TestWordTemplateCheck(HardeningCase):
         invoice = self.create_late_invoice(self.payer_a, 30)
         wizard = self.make_wizard(self.installments(invoice), output="word")
         letters, _skipped = wizard._prepare_batch()
-        record = wizard._create_letters(letters)
+        _run, record = wizard._create_run(letters, [])
         values = record._docx_values(invoice, record.line_ids)
         self.assertEqual(set(values), set(relance_docx.sample_values()))
         self.assertEqual(set(values["lines"][0]), set(relance_docx.sample_values()["lines"][0]))

@@ -192,7 +192,9 @@ class TestRelanceOutputs(RelanceCase, HttpCase):
         # The download: every letter, in payer order, in one PDF.
         batch = self.attachment_of_action(action)
         self.assertEqual(batch.name, f"Reminders level 1 - {self.today}.pdf")
-        self.assertEqual((batch.res_model, batch.res_id), (False, 0))
+        # It is the run's batch document.
+        run = self.env["relance.run"].search([("attachment_id", "=", batch.id)])
+        self.assertEqual((batch.res_model, batch.res_id), ("relance.run", run.id))
         self.assertEqual(pdf_page_count(batch.raw), sum(page_counts.values()))
         expected_pages = []
         for payer in (self.payer_a, self.payer_b, self.payer_c, payer_d):

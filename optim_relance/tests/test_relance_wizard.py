@@ -469,9 +469,10 @@ class TestRelanceWizard(RelanceCase):
             action = self.make_wizard(lines, date=days_ago(3)).action_confirm()
         after = self.counts()
         batch = self.attachment_of_action(action)
-        # The merged PDF is attached to no record: only its creator reads it.
-        self.assertEqual((batch.res_model, batch.res_id), (False, 0))
-        self.assertEqual(batch.create_uid, self.env.user)
+        # The merged PDF is the run's: whoever reads the run downloads it.
+        run = self.env["relance.run"].search([("attachment_id", "=", batch.id)])
+        self.assertEqual((batch.res_model, batch.res_id), ("relance.run", run.id))
+        self.assertEqual(run.letter_ids, self.history_of(lines).letter_id)
         self.assertEqual(batch.mimetype, "application/pdf")
         self.assertEqual(batch.name, "Reminders level 1 - 2024-06-12.pdf")
         # 3 lines dated, 3 history rows, 2 letters with their PDF + 1 merged

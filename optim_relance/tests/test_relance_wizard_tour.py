@@ -87,7 +87,7 @@ class TestRelanceWizardTour(RelanceCase, HttpCase):
             .sudo()
             .search(
                 [
-                    ("res_model", "=", False),
+                    ("res_model", "=", "relance.run"),
                     ("mimetype", "=", "application/pdf"),
                     ("create_uid", "=", self.tour_user.id),
                 ]

@@ -7,7 +7,7 @@ import psycopg2
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.osv import expression
-from odoo.tools import format_amount, format_date
+from odoo.tools import SQL, format_amount, format_date
 
 _logger = logging.getLogger(__name__)
 
@@ -156,22 +156,9 @@ class RelanceWizard(models.TransientModel):
 
     def _line_skip_reason(self, line, company_ids):
         """Why ``line`` is not reminded by this run, or None."""
-        env = self.env
-        level = self._line_level(line)
-        if not level:
-            return env._("Already at level %(level)s", level=line.reminder_level)
-        reason = line._relance_skip_reason(level, self.date, company_ids)
-        reason = reason or line._relance_hold_reason()
-        next_date = line.reminder_next_date
-        if not reason and self.level_mode == "auto" and next_date and next_date > self.date:
-            reason = env._(
-                "Next reminder (level %(level)s) on %(date)s",
-                level=level,
-                date=format_date(env, next_date),
-            )
-        if not reason and self.output == "email" and not line.reminder_payer_id.reminder_email:
-            reason = env._("Payer without reminder email")
-        return reason
+        return line._relance_run_skip_reason(
+            self._line_level(line), self.date, self.output, self.level_mode, company_ids
+        )
 
     def _prepare_batch(self):
         """Split the target installments into letters and skipped lines.
@@ -183,10 +170,11 @@ class RelanceWizard(models.TransientModel):
         self.ensure_one()
         lines = self._get_target_lines()
         company_ids = set(self.env.companies.ids)
+        queued = self._queued_runs(lines)
         grouped = defaultdict(lambda: self.env["account.move.line"])
         skipped = []
         for line in lines:
-            reason = self._line_skip_reason(line, company_ids)
+            reason = queued.get(line.id) or self._line_skip_reason(line, company_ids)
             if reason:
                 skipped.append((line, reason))
             else:
@@ -204,6 +192,24 @@ class RelanceWizard(models.TransientModel):
             ),
         )
         return letters, skipped
+
+    def _queued_runs(self, lines):
+        """``{installment id: reason}`` for those of ``lines`` already in a
+        letter waiting in a background run: one run at a time reminds them."""
+        self.env["relance.letter"].flush_model(["state", "line_ids", "run_id"])
+        self.env.cr.execute(
+            SQL(
+                "SELECT rel.line_id, MIN(run.name) FROM relance_letter_move_line_rel rel "
+                "JOIN relance_letter letter ON letter.id = rel.letter_id "
+                "JOIN relance_run run ON run.id = letter.run_id "
+                "WHERE letter.state = 'queued' AND rel.line_id = ANY(%s) GROUP BY rel.line_id",
+                lines.ids,
+            )
+        )
+        return {
+            line_id: self.env._("Already in the run %(run)s, not sent yet", run=name)
+            for line_id, name in self.env.cr.fetchall()
+        }
 
     @api.depends(
         "level", "level_mode", "scope", "output", "date", "selected_line_ids", "active_domain"
@@ -243,36 +249,62 @@ class RelanceWizard(models.TransientModel):
     # Confirmation
     # ------------------------------------------------------------------
     def action_confirm(self):
-        """Create the letters, render their documents, record the reminders
-        and queue the emails, all in this one transaction: any failure
-        leaves no letter, date, history, document or email behind."""
+        """Create the run and its letters; a small run is processed at once,
+        all in this one transaction (any failure leaves no run, letter,
+        date, history, document or email behind), a larger one in the
+        background (``relance.run``), which this opens."""
         self.ensure_one()
         batch, skipped = self._prepare_batch()
         if not batch:
             raise UserError(self._nothing_to_do_message(skipped))
-        letters, documents, mails = self._process(batch)
+        run_model = self.env["relance.run"]
+        if len(batch) > run_model._sync_letter_limit():
+            run, _letters = self._create_run(batch, skipped)
+            run._enqueue()
+            return run._open_action()
+        run, letters, _documents = self._process(batch, skipped)
         if self.output == "email":
-            return self._notify_done(letters, mails, skipped)
-        return self._download_action(documents)
+            return self._notify_done(letters, skipped)
+        return run._document_download()
 
-    def _process(self, batch):
-        """The letters of ``batch`` (from ``_prepare_batch``), their
-        documents, the reminders recorded and the emails queued.
+    def _create_run(self, batch, skipped):
+        """The run of this confirmation and its letters, queued.
 
-        :return: ``(letters, documents, mails)``
+        :return: ``(run, letters)``
+        """
+        # Elevated rights after the checks of _prepare_batch: users read runs,
+        # only this code creates them (as letters).
+        run = (
+            self.env["relance.run"]
+            .sudo()
+            .create(
+                {
+                    "user_id": self.env.uid,
+                    "company_id": self.env.company.id,
+                    "level_mode": self.level_mode,
+                    "level": self.level if self.level_mode == "fixed" else 0,
+                    "output": self.output,
+                    "date": self.date,
+                    "letter_count": len(batch),
+                }
+            )
+            .sudo(False)
+        )
+        run._add_skipped(skipped)
+        return run, self._create_letters(batch, run)
+
+    def _process(self, batch, skipped):
+        """The run of ``batch``, processed now in this transaction.
+
+        :return: ``(run, letters, documents)``
         """
         # Lock first: a concurrent run on the same installments waits here and
         # is then retried against our dates, instead of rendering for nothing.
         self.env["account.move.line"].union(*(lines for *_key, lines in batch))._relance_lock()
-        letters = self._create_letters(batch)
-        documents = letters._render()
-        letters._record(documents)
-        mails = self.env["mail.mail"]
-        if self.output == "email":
-            mails = letters._send()
-        else:
-            letters._log_on_payers(mails)
-        return letters, documents, mails
+        run, letters = self._create_run(batch, skipped)
+        documents = run._process_letters(letters)
+        run._done(documents)
+        return run, letters.filtered(lambda letter: letter.state == "sent"), documents
 
     # ------------------------------------------------------------------
     # Automatic sending: the same code in "auto" mode, by email
@@ -363,11 +395,11 @@ class RelanceWizard(models.TransientModel):
                 "date": fields.Date.context_today(wizard_model),
             }
         )
-        batch, _skipped = wizard._prepare_batch()
+        batch, skipped = wizard._prepare_batch()
         batch = batch[:limit] if limit else batch
         if not batch:
             return self.env["relance.letter"]
-        return wizard._process(batch)[0]
+        return wizard._process(batch, skipped)[1]
 
     @api.model
     def _action_send_automatic(self, lines):
@@ -409,8 +441,8 @@ class RelanceWizard(models.TransientModel):
             "Nothing to send: every installment is skipped.\n%(reasons)s", reasons=reasons
         )
 
-    def _create_letters(self, batch):
-        """The letters of the batch (see ``relance.letter._create_letters``)."""
+    def _create_letters(self, batch, run):
+        """The queued letters of ``run`` (see ``relance.letter._create_letters``)."""
         return self.env["relance.letter"]._create_letters(
             [
                 {
@@ -422,44 +454,17 @@ class RelanceWizard(models.TransientModel):
                     "date": self.date,
                     "output": self.output,
                     "user_id": self.env.uid,
+                    "run_id": run.id,
+                    "state": "queued",
                 }
                 for payer, company, currency, lines in batch
             ]
         )
 
-    def _download_action(self, documents):
-        """The batch to print: one merged PDF, the Word letter, or a zip of
-        the Word letters (the bytes in memory, not re-read from the filestore)."""
-        letter_model = self.env["relance.letter"]
-        if self.output == "pdf":
-            return letter_model._merged_pdf_download(
-                [raw for *_document, raw in documents], self._batch_filename("pdf")
-            )
-        if len(documents) == 1:
-            return letter_model._url_action(documents[0][2])
-        return letter_model._download_action(
-            [(attachment.name, raw) for _letter, _invoice, attachment, raw in documents],
-            self._batch_filename("zip"),
-        )
-
-    def _batch_filename(self, extension):
-        if self.level_mode == "auto":
-            return self.env._(
-                "Reminders - %(date)s.%(extension)s",
-                date=fields.Date.to_string(self.date),
-                extension=extension,
-            )
-        return self.env._(
-            "Reminders level %(level)s - %(date)s.%(extension)s",
-            level=self.level,
-            date=fields.Date.to_string(self.date),
-            extension=extension,
-        )
-
-    def _notify_done(self, letters, mails, skipped):
+    def _notify_done(self, letters, skipped):
         message = self.env._(
             "%(count)s reminder email(s) queued for %(lines)s installment(s).",
-            count=len(mails),
+            count=len(letters.filtered("mail_id")),
             lines=len(letters.line_ids),
         )
         if skipped:

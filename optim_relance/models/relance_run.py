@@ -1,0 +1,426 @@
+import logging
+
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
+from odoo.tools.pdf import merge_pdf
+
+from .relance_letter import MIMETYPES
+from .relance_letter import OUTPUTS as LETTER_OUTPUTS
+
+_logger = logging.getLogger(__name__)
+
+# Letters per chunk of a background run: one transaction and one wkhtmltopdf
+# run (see relance_letter.PDF_CHUNK), committed before the next one.
+RUN_CHUNK = 50
+SYNC_LIMIT_PARAM = "optim_relance.sync_letter_limit"
+SYNC_LIMIT_DEFAULT = 20
+
+STATES = [
+    ("queued", "Queued"),
+    ("running", "Running"),
+    ("done", "Done"),
+    ("failed", "Failed"),
+]
+
+
+class RelanceRun(models.Model):
+    """One confirmation of the processing wizard ("Lot de relances"): what
+    was asked (level, output, date), its letters, the installments skipped
+    and why, the batch document and, when it ran in the background, its
+    progress and the error that stopped it.
+
+    Small runs are processed at once in the request; larger ones chunk by
+    chunk by the scheduled action ``ir_cron_relance_run``, each chunk of
+    letters committed on its own (documents, dates, history and emails of a
+    letter are written together or not at all)."""
+
+    _name = "relance.run"
+    _inherit = ["mail.thread"]
+    _description = "Reminder run"
+    _order = "id desc"
+    _check_company_auto = True
+    _mail_post_access = "read"
+
+    name = fields.Char(required=True, readonly=True, copy=False, default="/")
+    user_id = fields.Many2one(
+        "res.users", string="Confirmed by", required=True, readonly=True, index=True
+    )
+    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
+    level_mode = fields.Selection(
+        [("fixed", "The chosen level"), ("auto", "The level due for each installment")],
+        string="Levels",
+        required=True,
+        readonly=True,
+    )
+    level = fields.Integer(readonly=True)
+    output = fields.Selection(LETTER_OUTPUTS, required=True, readonly=True)
+    date = fields.Date(string="Reminder date", required=True, readonly=True)
+    state = fields.Selection(STATES, required=True, default="queued", readonly=True, tracking=True)
+    letter_ids = fields.One2many("relance.letter", "run_id", string="Letters", readonly=True)
+    letter_count = fields.Integer(string="Letters planned", readonly=True)
+    letter_done_count = fields.Integer(string="Letters sent", compute="_compute_counts")
+    progress = fields.Float(compute="_compute_counts")
+    skip_ids = fields.One2many("relance.run.skip", "run_id", string="Skipped", readonly=True)
+    skipped_count = fields.Integer(string="Installments skipped", compute="_compute_counts")
+    history_ids = fields.Many2many("relance.history", compute="_compute_history_ids")
+    mail_ids = fields.Many2many("mail.mail", string="Emails", compute="_compute_mail_ids")
+    mail_sent_count = fields.Integer(string="Emails delivered", compute="_compute_mail_ids")
+    mail_failed_count = fields.Integer(string="Emails failed", compute="_compute_mail_ids")
+    attachment_id = fields.Many2one(
+        "ir.attachment", string="Batch document", readonly=True, ondelete="set null"
+    )
+    error = fields.Text(readonly=True)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        sequence = self.env["ir.sequence"].sudo()
+        for vals in vals_list:
+            if vals.get("name", "/") == "/":
+                vals["name"] = sequence.next_by_code("relance.run") or "/"
+        return super().create(vals_list)
+
+    @api.depends("letter_ids.state", "letter_count", "skip_ids")
+    def _compute_counts(self):
+        sent = dict(
+            self.env["relance.letter"]._read_group(
+                [("run_id", "in", self.ids), ("state", "=", "sent")], ["run_id"], ["__count"]
+            )
+        )
+        skipped = dict(
+            self.env["relance.run.skip"]._read_group(
+                [("run_id", "in", self.ids)], ["run_id"], ["__count"]
+            )
+        )
+        for run in self:
+            run.letter_done_count = sent.get(run._origin, 0)
+            run.skipped_count = skipped.get(run._origin, 0)
+            planned = run.letter_count
+            run.progress = 100.0 * run.letter_done_count / planned if planned else 0.0
+
+    @api.depends("letter_ids.history_ids")
+    def _compute_history_ids(self):
+        for run in self:
+            run.history_ids = run.letter_ids.history_ids
+
+    @api.depends("letter_ids.mail_id.state")
+    def _compute_mail_ids(self):
+        for run in self:
+            # Elevated rights: the run's own emails (mail.mail is for admins),
+            # only their state is shown.
+            mails = run.letter_ids.sudo().mail_id
+            run.mail_ids = mails.sudo(False)
+            run.mail_sent_count = len(mails.filtered(lambda mail: mail.state == "sent"))
+            run.mail_failed_count = len(
+                mails.filtered(lambda mail: mail.state in ("exception", "cancel"))
+            )
+
+    # ------------------------------------------------------------------
+    # Creation, from the wizard's batch
+    # ------------------------------------------------------------------
+    @api.model
+    def _sync_letter_limit(self):
+        value = self.env["ir.config_parameter"].sudo().get_param(SYNC_LIMIT_PARAM)
+        try:
+            return max(int(value), 0) if value not in (None, False, "") else SYNC_LIMIT_DEFAULT
+        except ValueError:
+            return SYNC_LIMIT_DEFAULT
+
+    def _add_skipped(self, skipped):
+        """Record ``[(installment, reason)]`` as skipped by this run."""
+        self.ensure_one()
+        if skipped:
+            # Elevated rights: the run's own record of what it left out.
+            self.env["relance.run.skip"].sudo().create(
+                [
+                    {"run_id": self.id, "line_id": line.id, "reason": reason}
+                    for line, reason in skipped
+                ]
+            )
+
+    # ------------------------------------------------------------------
+    # Processing
+    # ------------------------------------------------------------------
+    def _process_letters(self, letters):
+        """Send ``letters`` (queued, of this run) in the current transaction:
+        their installments locked and checked again (another run, a payment
+        may have come first), their texts refreshed if their installments
+        changed, then their documents rendered, the reminders recorded and
+        the emails queued.
+
+        :return: what ``relance.letter._render`` returned
+        """
+        self.ensure_one()
+        letters.line_ids._relance_lock()
+        letters = self._recheck(letters)
+        if not letters:
+            return []
+        letters._refresh_snapshot()
+        documents = letters._render()
+        letters._record(documents)
+        if self.output == "email":
+            letters._send()
+        else:
+            letters._log_on_payers(self.env["mail.mail"])
+        # Elevated rights: the letters' state, written by this code only.
+        letters.sudo().state = "sent"
+        return documents
+
+    def _recheck(self, letters):
+        """The letters still to send, without the installments no longer to
+        remind (recorded as skipped); a letter left with none is cancelled."""
+        company_ids = set(letters.company_id.ids)
+        skipped, cancelled = [], self.env["relance.letter"]
+        for letter in letters:
+            dropped = self.env["account.move.line"]
+            for line in letter.line_ids:
+                reason = line._relance_run_skip_reason(
+                    letter.level, self.date, self.output, self.level_mode, company_ids
+                )
+                if reason:
+                    skipped.append((line, reason))
+                    dropped |= line
+            if dropped:
+                # Elevated rights: only this code writes letters.
+                letter.sudo().line_ids = [fields.Command.unlink(line.id) for line in dropped]
+                if not letter.line_ids:
+                    cancelled |= letter
+        self._add_skipped(skipped)
+        cancelled.sudo().state = "cancelled"
+        return letters - cancelled
+
+    def _enqueue(self):
+        """Process in the background, as soon as a cron worker is free."""
+        self.env.ref("optim_relance.ir_cron_relance_run")._trigger()
+
+    @api.model
+    def _cron_process(self):
+        """The scheduled action "Reminder runs": one chunk of letters of the
+        oldest run waiting, committed by the scheduler, which calls again at
+        once while letters remain (``ir.cron._notify_progress``). Letters are
+        taken with ``FOR UPDATE SKIP LOCKED``: several workers never process
+        the same letter."""
+        runs = self.search([("state", "in", ("queued", "running"))], order="id")
+        for run in runs:
+            letters = run._lock_next_letters(RUN_CHUNK)
+            if not letters:
+                # Every letter sent, or the rest taken by another worker.
+                if not run._has_queued_letters():
+                    run._finish()
+                continue
+            done = run._process_chunk(letters)
+            if done and not run._has_queued_letters():
+                run._finish()
+            remaining = self.env["relance.letter"].search_count(
+                [("run_id", "in", runs.ids), ("state", "=", "queued")]
+            )
+            self.env["ir.cron"]._notify_progress(done=done, remaining=remaining if done else 0)
+            return
+        self.env["ir.cron"]._notify_progress(done=0, remaining=0)
+
+    def _finish(self):
+        """A background run is over: its batch document, the user told."""
+        self._done()
+        self._notify_user()
+
+    def _lock_next_letters(self, limit):
+        self.ensure_one()
+        self.env["relance.letter"].flush_model(["run_id", "state"])
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM relance_letter WHERE run_id = %s AND state = 'queued' "
+                "ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED",
+                self.id,
+                limit,
+            )
+        )
+        return self.env["relance.letter"].browse(row[0] for row in self.env.cr.fetchall())
+
+    def _has_queued_letters(self):
+        return bool(
+            self.env["relance.letter"].search_count(
+                [("run_id", "=", self.id), ("state", "=", "queued")], limit=1
+            )
+        )
+
+    def _as_user(self):
+        """This run in the environment of the user who confirmed it: the
+        letters are processed with their rights, as in the request."""
+        companies = self.company_id | self.letter_ids.company_id
+        return self.with_user(self.user_id).with_context(
+            allowed_company_ids=companies.ids, lang=self.user_id.lang, tz=self.user_id.tz
+        )
+
+    def _process_chunk(self, letters):
+        """Process ``letters`` of this run in a savepoint: done together, or
+        not at all and the run failed with the payer and the error.
+
+        :return: the number of letters processed
+        """
+        self.ensure_one()
+        if self.state == "queued":
+            self.state = "running"
+        run = self._as_user()
+        try:
+            with self.env.cr.savepoint():
+                run._process_letters(letters.with_env(run.env))
+        except Exception as exc:  # any error: the chunk is rolled back, the run stops
+            _logger.warning("Reminder run %s failed", self.name, exc_info=True)
+            self._fail(letters, exc)
+            return 0
+        return len(letters)
+
+    def _fail(self, letters, exc):
+        """Mark the run failed, naming the payer whose letter fails (found by
+        trying the chunk's letters one by one, each rolled back)."""
+        culprit, error = None, exc
+        run = self._as_user()
+        for letter in letters:
+            try:
+                with self.env.cr.savepoint() as savepoint:
+                    run._process_letters(letter.with_env(run.env))
+                    savepoint.rollback()
+            except Exception as letter_exc:
+                culprit, error = letter, letter_exc
+                break
+        message = str(error.args[0]) if isinstance(error, UserError) else repr(error)
+        if culprit:
+            message = self.env._(
+                "%(payer)s: %(error)s", payer=culprit.partner_id.display_name, error=message
+            )
+        self.write({"state": "failed", "error": message})
+        self._notify_user()
+
+    def _done(self, documents=None):
+        """All letters processed: the batch document, from ``documents`` (the
+        bytes just rendered, see ``relance.letter._render``) or else from the
+        stored documents; state done."""
+        self.ensure_one()
+        if self.output != "email" and not self.attachment_id:
+            if documents is None:
+                # Elevated rights: the run's letters' own documents.
+                attachments = (
+                    self.letter_ids.filtered(lambda letter: letter.state == "sent")
+                    .sudo()
+                    .attachment_ids
+                )
+                files = [(attachment, attachment.raw) for attachment in attachments]
+            else:
+                files = [(attachment, raw) for _letter, _invoice, attachment, raw in documents]
+            self.sudo().attachment_id = self._build_document(files)
+        self.sudo().write({"state": "done", "error": False})
+
+    def _build_document(self, files):
+        """The batch to print from ``[(attachment, raw)]``: one merged PDF, the
+        Word letter when there is one, or a zip of the Word letters."""
+        if not files:
+            return self.env["ir.attachment"]
+        letter_model = self.env["relance.letter"]
+        if self.output == "pdf":
+            return self._store_document(merge_pdf([raw for _a, raw in files]), "pdf")
+        if len(files) == 1:
+            return files[0][0]
+        raw = letter_model._zip([(attachment.name, raw) for attachment, raw in files])
+        return self._store_document(raw, "zip")
+
+    def _store_document(self, raw, extension):
+        """The batch document, attached to the run: whoever may read the run
+        may download it."""
+        # Elevated rights: a document of the run, written by this code only.
+        return (
+            self.env["ir.attachment"]
+            .sudo()
+            .create(
+                {
+                    "name": self._document_name(extension),
+                    "raw": raw,
+                    "mimetype": MIMETYPES[extension],
+                    "res_model": self._name,
+                    "res_id": self.id,
+                }
+            )
+        )
+
+    def _document_name(self, extension):
+        if self.level_mode == "auto":
+            return self.env._(
+                "Reminders - %(date)s.%(extension)s",
+                date=fields.Date.to_string(self.date),
+                extension=extension,
+            )
+        return self.env._(
+            "Reminders level %(level)s - %(date)s.%(extension)s",
+            level=self.level,
+            date=fields.Date.to_string(self.date),
+            extension=extension,
+        )
+
+    def _document_download(self):
+        self.ensure_one()
+        return self.env["relance.letter"]._url_action(self.attachment_id)
+
+    def _open_action(self):
+        """The run's form, where its progress shows."""
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "current",
+        }
+
+    def _notify_user(self):
+        """Tell the user who confirmed that the run ended (Odoo inbox)."""
+        if self.state == "done":
+            body = self.env._(
+                "%(run)s is done: %(sent)s letter(s) sent, %(skipped)s installment(s) skipped.",
+                run=self.name,
+                sent=self.letter_done_count,
+                skipped=self.skipped_count,
+            )
+        else:
+            body = self.env._(
+                "%(run)s stopped: %(error)s Fix the cause, then click Retry.",
+                run=self.name,
+                error=self.error,
+            )
+        self.sudo().message_post(
+            body=Markup("<p>%s</p>") % body,
+            partner_ids=self.user_id.partner_id.ids,
+            subtype_xmlid="mail.mt_comment",
+            message_type="notification",
+        )
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def action_retry(self):
+        """Go on with the letters not sent yet, once the cause is fixed."""
+        if not self.env.user.has_group("account.group_account_invoice"):
+            raise AccessError(self.env._("Only invoicing users may retry a reminder run."))
+        self.check_access("read")
+        for run in self:
+            if run.state != "failed":
+                raise UserError(self.env._("Only a failed run can be retried."))
+        # Elevated rights: users read runs; retrying is resuming it as it was.
+        self.sudo().write({"state": "queued", "error": False})
+        self._enqueue()
+        return True
+
+    def action_download(self):
+        self.ensure_one()
+        if not self.attachment_id:
+            raise UserError(self.env._("This run has no batch document (yet)."))
+        return self.env["relance.letter"]._url_action(self.attachment_id)
+
+    def action_open_letters(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "optim_relance.action_relance_letter"
+        )
+        action["domain"] = [("run_id", "=", self.id)]
+        action["context"] = {"create": False}
+        return action
