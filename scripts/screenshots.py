@@ -15,6 +15,8 @@ requirements), then writes into docs/screenshots/:
     worklist.png       "Relances du jour": the installments to remind today, with their next
                        level, its date and the holds (filter "Promesse en cours" added)
     invoice_hold.png   an invoice in dispute: the warning above it, its installments' holds
+    run.png            the latest reminder run: its progress, letters and chatter
+                       (confirm a batch larger than optim_relance.sync_letter_limit first)
     letter.png         the latest emailed reminder letter, its installments and chatter
                        (process a reminder by email in the demo first)
                        (nothing is confirmed: the database is left as it was)
@@ -446,23 +448,31 @@ def pick_disputed_invoice(odoo):
     return lines[0]["move_id"][0]
 
 
-def take_letter(browser, url, out, letter_id):
-    browser.navigate(f"{url}/odoo/reminder-letters/{letter_id}")
-    browser.wait_selector(".o_form_view .o_field_widget[name=line_ids] .o_data_row")
+def take_form_with_chatter(browser, url, out, name, path, field):
+    """A record's form once its list ``field`` and its chatter are shown."""
+    browser.navigate(f"{url}/odoo/{path}")
+    browser.wait_selector(f".o_form_view .o_field_widget[name={field}] .o_data_row")
     browser.wait_selector(".o-mail-Chatter .o-mail-Message")
-    return capture(browser, out, "letter")
+    return capture(browser, out, name)
+
+
+def pick_latest(odoo, model, domain, missing):
+    ids = odoo.call_kw(model, "search", [domain], limit=1, order="id desc")
+    if not ids:
+        sys.exit(missing)
+    return ids[0]
 
 
 def pick_letter(odoo):
-    letters = odoo.call_kw(
-        "relance.letter", "search", [[("output", "=", "email")]], limit=1, order="id desc"
+    return pick_latest(
+        odoo,
+        "relance.letter",
+        [("output", "=", "email")],
+        "no emailed reminder letter: process a level 1 reminder by email first",
     )
-    if not letters:
-        sys.exit("no emailed reminder letter: process a level 1 reminder by email first")
-    return letters[0]
 
 
-SHOTS = ("installments", "payer_panel", "wizard", "worklist", "invoice_hold", "letter")
+SHOTS = ("installments", "payer_panel", "wizard", "worklist", "invoice_hold", "run", "letter")
 
 
 def main():
@@ -489,6 +499,11 @@ def main():
     wanted = args.only or SHOTS
     line_id = pick_installment(odoo) if "payer_panel" in wanted else None
     move_id = pick_disputed_invoice(odoo) if "invoice_hold" in wanted else None
+    run_id = (
+        pick_latest(odoo, "relance.run", [], "no reminder run: confirm a batch in the demo first")
+        if "run" in wanted
+        else None
+    )
     letter_id = pick_letter(odoo) if "letter" in wanted else None
 
     browser = Browser(args.chromium, width, height)
@@ -500,7 +515,12 @@ def main():
             "wizard": lambda: take_wizard(browser, url, args.out),
             "worklist": lambda: take_worklist(browser, url, args.out),
             "invoice_hold": lambda: take_invoice_hold(browser, url, args.out, move_id),
-            "letter": lambda: take_letter(browser, url, args.out, letter_id),
+            "run": lambda: take_form_with_chatter(
+                browser, url, args.out, "run", f"reminder-runs/{run_id}", "letter_ids"
+            ),
+            "letter": lambda: take_form_with_chatter(
+                browser, url, args.out, "letter", f"reminder-letters/{letter_id}", "line_ids"
+            ),
         }
         for name in wanted:
             path = shots[name]()

@@ -21,6 +21,7 @@ import sys
 import tempfile
 import threading
 import time
+import unittest
 import urllib.error
 import urllib.request
 import uuid
@@ -137,12 +138,14 @@ def drop_database(db):
 
 
 class OdooServer:
-    """``odoo-bin`` as a real HTTP server (threaded, no cron thread)."""
+    """``odoo-bin`` as a real HTTP server: threaded without cron thread by
+    default, or with the given options (``--workers=2`` for prefork…)."""
 
-    def __init__(self, db, data_dir, log_path):
+    def __init__(self, db, data_dir, log_path, options=("--max-cron-threads=0", "--workers=0")):
         self.db = db
         self.data_dir = data_dir
         self.log_path = log_path
+        self.options = options
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = None
@@ -154,8 +157,8 @@ class OdooServer:
             self.data_dir,
             "--http-interface=127.0.0.1",
             f"--http-port={self.port}",
-            "--max-cron-threads=0",
-            "--workers=0",
+            f"--gevent-port={free_port()}",
+            *self.options,
         )
         self._log = open(self.log_path, "ab")  # noqa: SIM115 (closed in stop())
         self._log.write(f"\n===== server: {' '.join(command)}\n".encode())
@@ -174,6 +177,14 @@ class OdooServer:
             time.sleep(0.5)
         raise HarnessError(f"Odoo server did not answer /web/login in {SERVER_START_TIMEOUT}s")
 
+    def cron_worker_pid(self):
+        """The pid of the prefork server's current cron worker (from its log)."""
+        with open(self.log_path, encoding="utf-8", errors="replace") as log:
+            pids = re.findall(r"Worker WorkerCron \((\d+)\) alive", log.read())
+        if not pids:
+            raise HarnessError("no cron worker in the server log")
+        return int(pids[-1])
+
     def stop(self):
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
@@ -185,6 +196,37 @@ class OdooServer:
         if self._log:
             self._log.close()
             self._log = None
+
+
+def configure_mail(admin, smtp, url, company_name, company_email):
+    """The loopback SMTP server as Odoo's outgoing server, the server's own
+    address for links and report CSS, the company's name and email; returns
+    the company id."""
+    admin(
+        "ir.mail_server",
+        "create",
+        {
+            "name": "E2E loopback SMTP",
+            "smtp_host": smtp.hostname,
+            "smtp_port": smtp.port,
+            "smtp_encryption": "none",
+            "sequence": 1,
+        },
+    )
+    for key, value in (
+        ("web.base.url", url),
+        ("web.base.url.freeze", "True"),
+        ("report.url", url),
+    ):
+        admin("ir.config_parameter", "set_param", key, value)
+    company_id = admin("res.users", "read", [admin.uid], fields=["company_id"])[0]["company_id"][0]
+    admin(
+        "res.company",
+        "write",
+        [company_id],
+        {"name": company_name, "email": company_email, "city": "Lyon"},
+    )
+    return company_id
 
 
 # ----------------------------------------------------------------------
@@ -403,3 +445,60 @@ def print_log_tail(log_path, title):
     sys.stderr.write(tail(log_path))
     sys.stderr.write("\n----- end of Odoo log -----\n")
     sys.stderr.flush()
+
+
+# ----------------------------------------------------------------------
+# A test class with its own database, SMTP sink and Odoo server
+# ----------------------------------------------------------------------
+class ServerCase(unittest.TestCase):
+    """A fresh database with optim_relance, a loopback SMTP sink and a real
+    Odoo server (``server_options``) for the whole class; ``_setup_data``
+    adds the class's data. On a failure, the Odoo log's tail is printed and
+    the temporary directory (data dir, log) kept."""
+
+    maxDiff = None
+    _failed = False
+    server_options = ("--max-cron-threads=0", "--workers=0")
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.tmp = tempfile.mkdtemp(prefix="optim_relance_e2e_")
+        cls.log_path = os.path.join(cls.tmp, "odoo.log")
+        cls.addClassCleanup(cls._remove_tmp)
+        try:
+            check_prerequisites()
+            cls.db = unique_db_name()
+            cls.addClassCleanup(drop_database, cls.db)
+            install_database(cls.db, cls.tmp, cls.log_path)
+            cls.sink = SmtpSink()
+            cls.smtp = start_smtp(cls.sink)
+            cls.addClassCleanup(cls.smtp.stop)
+            cls.server = OdooServer(cls.db, cls.tmp, cls.log_path, options=cls.server_options)
+            cls.addClassCleanup(lambda: cls.server.stop())
+            cls.server.start()
+            cls.url = cls.server.url
+            cls._setup_data()
+        except BaseException:
+            cls._failed = True
+            print_log_tail(cls.log_path, "setUpClass failed")
+            raise
+
+    @classmethod
+    def _setup_data(cls):
+        """The class's own data, once the server is up."""
+
+    @classmethod
+    def _remove_tmp(cls):
+        if cls._failed:
+            sys.stderr.write(f"\n[e2e] kept {cls.tmp} (Odoo log: {cls.log_path})\n")
+        else:
+            shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def run(self, result=None):
+        before = len(result.failures) + len(result.errors) if result else 0
+        outcome = super().run(result)
+        if result and len(result.failures) + len(result.errors) > before:
+            type(self)._failed = True
+            print_log_tail(self.log_path, f"{self.id()} failed")
+        return outcome

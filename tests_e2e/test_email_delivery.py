@@ -12,11 +12,7 @@ API (XML-RPC, HTTP), as an integration or a browser would:
 
 import base64
 import html
-import os
 import re
-import shutil
-import sys
-import tempfile
 import threading
 import unittest
 import xmlrpc.client
@@ -53,54 +49,7 @@ class Payer:
         return round(sum(line["amount_residual"] for line in self.lines), 2)
 
 
-class TestRelanceEndToEnd(unittest.TestCase):
-    maxDiff = None
-    _failed = False
-
-    # ------------------------------------------------------------------
-    # Environment: database, SMTP sink, Odoo server, base data
-    # ------------------------------------------------------------------
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.tmp = tempfile.mkdtemp(prefix="optim_relance_e2e_")
-        cls.log_path = os.path.join(cls.tmp, "odoo.log")
-        cls.addClassCleanup(cls._remove_tmp)
-        try:
-            harness.check_prerequisites()
-            cls.db = harness.unique_db_name()
-            cls.addClassCleanup(harness.drop_database, cls.db)
-            harness.install_database(cls.db, cls.tmp, cls.log_path)
-
-            cls.sink = harness.SmtpSink()
-            cls.smtp = harness.start_smtp(cls.sink)
-            cls.addClassCleanup(cls.smtp.stop)
-
-            cls.server = harness.OdooServer(cls.db, cls.tmp, cls.log_path)
-            cls.addClassCleanup(cls.server.stop)
-            cls.server.start()
-            cls.url = cls.server.url
-            cls._setup_data()
-        except BaseException:
-            cls._failed = True
-            harness.print_log_tail(cls.log_path, "setUpClass failed")
-            raise
-
-    @classmethod
-    def _remove_tmp(cls):
-        if cls._failed:
-            sys.stderr.write(f"\n[e2e] kept {cls.tmp} (Odoo log: {cls.log_path})\n")
-        else:
-            shutil.rmtree(cls.tmp, ignore_errors=True)
-
-    def run(self, result=None):
-        before = len(result.failures) + len(result.errors) if result else 0
-        outcome = super().run(result)
-        if result and len(result.failures) + len(result.errors) > before:
-            type(self)._failed = True
-            harness.print_log_tail(self.log_path, f"{self.id()} failed")
-        return outcome
-
+class TestRelanceEndToEnd(harness.ServerCase):
     @classmethod
     def rpc(cls, credentials):
         return harness.Rpc(cls.url, cls.db, *credentials)
@@ -108,33 +57,7 @@ class TestRelanceEndToEnd(unittest.TestCase):
     @classmethod
     def _setup_data(cls):
         admin = cls.admin = cls.rpc(ADMIN)
-        admin(
-            "ir.mail_server",
-            "create",
-            {
-                "name": "E2E loopback SMTP",
-                "smtp_host": cls.smtp.hostname,
-                "smtp_port": cls.smtp.port,
-                "smtp_encryption": "none",
-                "sequence": 1,
-            },
-        )
-        for key, value in (
-            ("web.base.url", cls.url),
-            ("web.base.url.freeze", "True"),
-            ("report.url", cls.url),
-        ):
-            admin("ir.config_parameter", "set_param", key, value)
-
-        company_id = admin("res.users", "read", [admin.uid], fields=["company_id"])[0][
-            "company_id"
-        ][0]
-        admin(
-            "res.company",
-            "write",
-            [company_id],
-            {"name": COMPANY_NAME, "email": COMPANY_EMAIL, "city": "Lyon"},
-        )
+        company_id = harness.configure_mail(admin, cls.smtp, cls.url, COMPANY_NAME, COMPANY_EMAIL)
         cls.company_id = company_id
         company = admin(
             "res.company", "read", [company_id], fields=["currency_id", "account_sale_tax_id"]

@@ -655,6 +655,10 @@ class RelanceLetter(models.Model):
         again = letters.filtered(lambda letter: letter.sudo().mail_id)
         mails = (letters - again)._send_first() | again._send_again()
         letters._log_on_payers(mails)
+        # The mail queue runs hourly: have the scheduler send these now.
+        queue = self.env.ref("mail.ir_cron_mail_scheduler_action", raise_if_not_found=False)
+        if queue:
+            queue._trigger()
         return mails
 
     def _send_first(self):

@@ -1,10 +1,12 @@
 import logging
+import threading
+import time
 
 from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, config
 from odoo.tools.pdf import merge_pdf
 
 from .relance_letter import MIMETYPES
@@ -17,6 +19,13 @@ _logger = logging.getLogger(__name__)
 RUN_CHUNK = 50
 SYNC_LIMIT_PARAM = "optim_relance.sync_letter_limit"
 SYNC_LIMIT_DEFAULT = 20
+
+# Longest sleep of a prefork cron worker between polls (odoo.service.server:
+# SLEEP_INTERVAL + pid % 10), which its time limit counts too.
+CRON_SLEEP_MAX = 70
+# Chunks chained in one job run of the scheduler: {thread: (start, end of the
+# last chunk)}, to hand over to a new run before the cron worker's time limit.
+_CHAINS = {}
 
 STATES = [
     ("queued", "Queued"),
@@ -210,15 +219,41 @@ class RelanceRun(models.Model):
                 if not run._has_queued_letters():
                     run._finish()
                 continue
+            started = time.monotonic()
             done = run._process_chunk(letters)
             if done and not run._has_queued_letters():
                 run._finish()
             remaining = self.env["relance.letter"].search_count(
                 [("run_id", "in", runs.ids), ("state", "=", "queued")]
             )
+            if done and remaining and self._out_of_time(started):
+                # Hand over to a new job run (at once) rather than have the
+                # worker killed by its time limit in the middle of a chunk.
+                self.env.ref("optim_relance.ir_cron_relance_run")._trigger()
+                remaining = 0
             self.env["ir.cron"]._notify_progress(done=done, remaining=remaining if done else 0)
             return
         self.env["ir.cron"]._notify_progress(done=0, remaining=0)
+
+    @api.model
+    def _out_of_time(self, started):
+        """Whether one more chunk might not fit in what is left of the cron
+        worker's time limit (``limit_time_real_cron``, else
+        ``limit_time_real``) since the job started chaining chunks. A prefork
+        cron worker's limit also counts its sleep before the work (up to
+        ``CRON_SLEEP_MAX``), so only what is left after it is used."""
+        now, thread = time.monotonic(), threading.get_ident()
+        chain_start, last_end = _CHAINS.get(thread, (started, 0.0))
+        if started - last_end > 2:  # not chained to the previous chunk: a new job run
+            chain_start = started
+        _CHAINS[thread] = (chain_start, now)
+        limit = config.get("limit_time_real_cron", -1)
+        if limit == -1:  # Odoo's default: the HTTP workers' limit
+            limit = config.get("limit_time_real", 0)
+        if not limit or limit <= 0:
+            return False
+        budget = max(limit - CRON_SLEEP_MAX, limit * 0.3)
+        return (now - chain_start) + (now - started) > budget
 
     def _finish(self):
         """A background run is over: its batch document, the user told."""

@@ -2,10 +2,13 @@
 are processed in the request, larger ones chunk by chunk by the scheduled
 action ``ir_cron_relance_run``, each chunk all or nothing."""
 
+from unittest.mock import patch
+
 from freezegun import freeze_time
 
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
+from odoo.tools import config
 
 from ..models import relance_run
 from .common import FROZEN_NOW, TODAY, RelanceCase
@@ -67,6 +70,7 @@ class TestRelanceRun(RelanceCase):
         )
 
     def test_small_batch_is_processed_in_the_request(self):
+        self.assertFalse(self.make_wizard(self.lines).in_background)
         action = self.confirm()
         run = self.run_of()
         self.assertEqual(action["type"], "ir.actions.act_url")
@@ -86,6 +90,7 @@ class TestRelanceRun(RelanceCase):
 
     def test_large_batch_runs_in_the_background(self):
         self.set_sync_limit(3)
+        self.assertTrue(self.make_wizard(self.lines).in_background)
         before = self.counts()
         action = self.confirm(output="email")
         run = self.run_of()
@@ -231,3 +236,34 @@ class TestRelanceRun(RelanceCase):
         self.assertFalse(self.basic_user.has_group("account.group_account_invoice"))
         with self.assertRaises(AccessError):
             run.with_user(self.basic_user).read(["state"])
+
+    def test_hands_over_before_the_time_limit(self):
+        """Chunks chained in one job run stop before the cron worker's time
+        limit: a new run of the job is triggered instead."""
+        run_model = self.env["relance.run"]
+        now = relance_run.time.monotonic()
+        self.patch(relance_run, "_CHAINS", {})  # each call below starts a chain
+        # 120 s, Odoo's default: 50 s left after the cron worker's longest sleep
+        with patch.dict(config.options, {"limit_time_real_cron": -1, "limit_time_real": 120}):
+            self.assertFalse(run_model._out_of_time(now - 20))  # 20 s + 20 s < 50 s
+            relance_run._CHAINS.clear()
+            self.assertTrue(run_model._out_of_time(now - 30))  # 30 s + 30 s > 50 s
+            relance_run._CHAINS.clear()
+        # A short limit: 30 % of it
+        with patch.dict(config.options, {"limit_time_real_cron": 30, "limit_time_real": 120}):
+            self.assertTrue(run_model._out_of_time(now - 5))  # 5 s + 5 s > 9 s
+            relance_run._CHAINS.clear()
+        with patch.dict(config.options, {"limit_time_real_cron": 0, "limit_time_real": 30}):
+            self.assertFalse(run_model._out_of_time(now - 100))  # no limit for crons
+        self.set_sync_limit(0)
+        self.confirm(output="email")
+        run = self.run_of()
+        Trigger = self.env["ir.cron.trigger"]
+        Trigger.search([("cron_id", "=", self.cron.id)]).unlink()
+        self.patch(type(run_model), "_out_of_time", lambda self, started: True)
+        self.run_cron()
+        self.assertEqual(self.state_of(run)[2], 2)
+        self.assertEqual(self.progress(), (2, 0))  # the scheduler stops chaining…
+        self.assertEqual(
+            Trigger.search_count([("cron_id", "=", self.cron.id)]), 1
+        )  # …and comes back

@@ -66,6 +66,10 @@ class RelanceWizard(models.TransientModel):
     letter_count = fields.Integer(compute="_compute_preview", string="Letters")
     included_count = fields.Integer(compute="_compute_preview", string="Installments reminded")
     skipped_count = fields.Integer(compute="_compute_preview", string="Installments skipped")
+    in_background = fields.Boolean(
+        compute="_compute_preview",
+        help="More letters than optim_relance.sync_letter_limit: processed by a background run.",
+    )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -223,6 +227,7 @@ class RelanceWizard(models.TransientModel):
                         "letter_count": 0,
                         "included_count": 0,
                         "skipped_count": 0,
+                        "in_background": False,
                     }
                 )
                 continue
@@ -230,6 +235,7 @@ class RelanceWizard(models.TransientModel):
             wizard.letter_count = len(letters)
             wizard.included_count = sum(len(letter[3]) for letter in letters)
             wizard.skipped_count = len(skipped)
+            wizard.in_background = len(letters) > self.env["relance.run"]._sync_letter_limit()
             wizard.preview_html = self.env["ir.qweb"]._render(
                 "optim_relance.relance_wizard_preview",
                 {
