@@ -308,18 +308,8 @@ class RelanceRun(models.Model):
         return len(letters)
 
     def _fail(self, letters, exc):
-        """Mark the run failed, naming the payer whose letter fails (found by
-        trying the chunk's letters one by one, each rolled back)."""
-        culprit, error = None, exc
-        run = self._as_user()
-        for letter in letters:
-            try:
-                with self.env.cr.savepoint() as savepoint:
-                    run._process_letters(letter.with_env(run.env))
-                    savepoint.rollback()
-            except Exception as letter_exc:
-                culprit, error = letter, letter_exc
-                break
+        """Mark the run failed, naming the payer whose letter fails."""
+        culprit, error = self._find_failing(letters, exc)
         message = str(error.args[0]) if isinstance(error, UserError) else repr(error)
         if culprit:
             message = self.env._(
@@ -327,6 +317,36 @@ class RelanceRun(models.Model):
             )
         self.write({"state": "failed", "error": message})
         self._notify_user()
+
+    def _find_failing(self, letters, exc):
+        """The letter of ``letters`` that fails, by halves (each try rolled
+        back), so that naming it costs about one more chunk, not one
+        wkhtmltopdf run per letter.
+
+        :return: ``(letter or None, its error)``
+        """
+        culprit, error = letters, exc
+        while len(culprit) > 1:
+            first, second = culprit[: len(culprit) // 2], culprit[len(culprit) // 2 :]
+            failure = self._try_letters(first)
+            if failure is None:
+                failure = self._try_letters(second)
+                if failure is None:  # they only fail together
+                    return None, error
+                first = second
+            culprit, error = first, failure
+        return culprit, error
+
+    def _try_letters(self, letters):
+        """The error processing ``letters`` raises, or None; rolled back."""
+        run = self._as_user()
+        try:
+            with self.env.cr.savepoint() as savepoint:
+                run._process_letters(letters.with_env(run.env))
+                savepoint.rollback()
+        except Exception as exc:  # only to name the failing payer
+            return exc
+        return None
 
     def _done(self, documents=None):
         """All letters processed: the batch document, from ``documents`` (the
