@@ -256,9 +256,14 @@ class RelanceRun(models.Model):
         return (now - chain_start) + (now - started) > budget
 
     def _finish(self):
-        """A background run is over: its batch document, the user told."""
-        self._done()
-        self._notify_user()
+        """A background run is over: its batch document, the user told (in
+        their language: the scheduler has none)."""
+        run = self._in_user_lang()
+        run._done()
+        run._notify_user()
+
+    def _in_user_lang(self):
+        return self.with_context(lang=self.user_id.lang)
 
     def _lock_next_letters(self, limit):
         self.ensure_one()
@@ -309,14 +314,15 @@ class RelanceRun(models.Model):
 
     def _fail(self, letters, exc):
         """Mark the run failed, naming the payer whose letter fails."""
-        culprit, error = self._find_failing(letters, exc)
+        run = self._in_user_lang()
+        culprit, error = run._find_failing(letters, exc)
         message = str(error.args[0]) if isinstance(error, UserError) else repr(error)
         if culprit:
-            message = self.env._(
+            message = run.env._(
                 "%(payer)s: %(error)s", payer=culprit.partner_id.display_name, error=message
             )
-        self.write({"state": "failed", "error": message})
-        self._notify_user()
+        run.write({"state": "failed", "error": message})
+        run._notify_user()
 
     def _find_failing(self, letters, exc):
         """The letter of ``letters`` that fails, by halves (each try rolled
