@@ -404,8 +404,14 @@ class AccountMoveLine(models.Model):
                 self.env._("Unsupported search operator: %(operator)s", operator=operator)
             )
 
-    def _search_reminder_to_do(self, operator, value):
+    def _relance_boolean_search(self, operator, value, domain):
+        """``domain`` for ``= True`` (or ``!= False``), its negation otherwise."""
         self._relance_check_operator(operator, ("=", "!="))
+        if (operator == "=") == bool(value):
+            return domain
+        return ["!", *expression.normalize_domain(domain)]
+
+    def _search_reminder_to_do(self, operator, value):
         today = fields.Date.context_today(self)
         domain = expression.AND(
             [
@@ -419,9 +425,7 @@ class AccountMoveLine(models.Model):
                 ],
             ]
         )
-        if (operator == "=") == bool(value):
-            return domain
-        return ["!", *expression.normalize_domain(domain)]
+        return self._relance_boolean_search(operator, value, domain)
 
     @api.depends(
         "display_type",
@@ -463,7 +467,6 @@ class AccountMoveLine(models.Model):
 
     def _search_reminder_blocked(self, operator, value):
         """A hold ends by itself after its end date: no job lifts it."""
-        self._relance_check_operator(operator, ("=", "!="))
         today = fields.Date.context_today(self)
         domain = [
             ("reminder_block_reason", "!=", False),
@@ -471,9 +474,7 @@ class AccountMoveLine(models.Model):
             ("reminder_block_until", "=", False),
             ("reminder_block_until", ">=", today),
         ]
-        if (operator == "=") == bool(value):
-            return domain
-        return ["!", *expression.normalize_domain(domain)]
+        return self._relance_boolean_search(operator, value, domain)
 
     @api.depends("reminder_promise_date", "reminder_is_open")
     @api.depends_context("tz")
@@ -487,14 +488,11 @@ class AccountMoveLine(models.Model):
 
     def _search_reminder_promise_broken(self, operator, value):
         """Promised for a past day and still unpaid (a kept promise is paid)."""
-        self._relance_check_operator(operator, ("=", "!="))
         today = fields.Date.context_today(self)
         domain = expression.AND(
             [self._relance_open_domain(), [("reminder_promise_date", "<", today)]]
         )
-        if (operator == "=") == bool(value):
-            return domain
-        return ["!", *expression.normalize_domain(domain)]
+        return self._relance_boolean_search(operator, value, domain)
 
     def _relance_promise(self, date, amount, note=False):
         """Record a payment promise of ``amount`` for ``date`` on these open
@@ -817,8 +815,9 @@ class AccountMoveLine(models.Model):
         if not level:
             return env._("Already at level %(level)s", level=self.reminder_level)
         reason = self._relance_skip_reason(level, date, company_ids) or self._relance_hold_reason()
-        next_date = self.reminder_next_date
-        if not reason and level_mode == "auto" and next_date and next_date > date:
+        # Read only in auto mode: computing it for a whole book is not free.
+        next_date = not reason and level_mode == "auto" and self.reminder_next_date
+        if next_date and next_date > date:
             reason = env._(
                 "Next reminder (level %(level)s) on %(date)s",
                 level=level,

@@ -229,7 +229,7 @@ class RelanceRun(models.Model):
             if done and remaining and self._out_of_time(started):
                 # Hand over to a new job run (at once) rather than have the
                 # worker killed by its time limit in the middle of a chunk.
-                self.env.ref("optim_relance.ir_cron_relance_run")._trigger()
+                run._enqueue()
                 remaining = 0
             self.env["ir.cron"]._notify_progress(done=done, remaining=remaining if done else 0)
             return

@@ -304,9 +304,6 @@ class RelanceWizard(models.TransientModel):
 
         :return: ``(run, letters, documents)``
         """
-        # Lock first: a concurrent run on the same installments waits here and
-        # is then retried against our dates, instead of rendering for nothing.
-        self.env["account.move.line"].union(*(lines for *_key, lines in batch))._relance_lock()
         run, letters = self._create_run(batch, skipped)
         documents = run._process_letters(letters)
         run._done(documents)
@@ -415,26 +412,18 @@ class RelanceWizard(models.TransientModel):
         for company in lines.company_id & self.env.companies:
             letters |= self._send_automatic(company, lines)
         if letters:
-            message = self.env._(
-                "%(count)s reminder email(s) queued for %(lines)s installment(s).",
-                count=len(letters),
-                lines=len(letters.line_ids),
-            )
+            message = self._queued_message(letters)
         else:
             message = self.env._(
                 "Nothing to send: no selected installment is due today at a level sent "
                 "automatically to a payer with a reminder email."
             )
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "success" if letters else "warning",
-                "title": self.env._("Automatic reminders"),
-                "message": message,
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-            },
-        }
+        return self._notification(
+            self.env._("Automatic reminders"),
+            message,
+            "success" if letters else "warning",
+            {"type": "ir.actions.client", "tag": "soft_reload"},
+        )
 
     def _nothing_to_do_message(self, skipped):
         if not skipped:
@@ -468,20 +457,27 @@ class RelanceWizard(models.TransientModel):
         )
 
     def _notify_done(self, letters, skipped):
-        message = self.env._(
+        message = self._queued_message(letters)
+        if skipped:
+            message += " " + self.env._("%(count)s installment(s) skipped.", count=len(skipped))
+        return self._notification(
+            self.env._("Reminders sent"),
+            message,
+            "success",
+            {"type": "ir.actions.act_window_close"},
+        )
+
+    def _queued_message(self, letters):
+        return self.env._(
             "%(count)s reminder email(s) queued for %(lines)s installment(s).",
             count=len(letters.filtered("mail_id")),
             lines=len(letters.line_ids),
         )
-        if skipped:
-            message += " " + self.env._("%(count)s installment(s) skipped.", count=len(skipped))
+
+    @api.model
+    def _notification(self, title, message, kind, next_action):
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
-            "params": {
-                "type": "success",
-                "title": self.env._("Reminders sent"),
-                "message": message,
-                "next": {"type": "ir.actions.act_window_close"},
-            },
+            "params": {"type": kind, "title": title, "message": message, "next": next_action},
         }
