@@ -7,3 +7,4 @@ from . import res_partner
 from . import res_company
 from . import relance_run
 from . import relance_run_skip
+from . import ir_actions_report

@@ -437,7 +437,14 @@ class AccountMoveLine(models.Model):
         "move_id.payment_state",
     )
     def _compute_reminder_is_open(self):
-        open_lines = self.filtered_domain(self._relance_open_domain())
+        # In SQL for the stored lines: filtered_domain follows move_id for
+        # each of thousands of lines (about 3 s on a 20,000-line preview).
+        stored = self.filtered(lambda line: isinstance(line.id, int))
+        # Elevated rights: only which of these lines are open, whatever the
+        # companies active in the user's switcher.
+        open_lines = (self - stored).filtered_domain(self._relance_open_domain()) | self.browse(
+            stored.sudo().search([("id", "in", stored.ids), *self._relance_open_domain()]).ids
+        )
         for line in self:
             line.reminder_is_open = line in open_lines
 

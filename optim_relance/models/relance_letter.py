@@ -1,4 +1,5 @@
 import base64
+import functools
 import io
 import re
 import zipfile
@@ -11,7 +12,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import format_amount, format_date
 
-from ..tools import relance_docx
+from ..tools import pdf_threads, relance_docx
 from .account_move_line import LEVEL_RANGE_CONSTRAINT, level_field
 
 OUTPUTS = [
@@ -25,6 +26,9 @@ OUTPUTS = [
 # the worker's memory limit: 200 letters crashed it under the default 2.5 GB,
 # 50 letters peak at about 620 MB; see bench/README.md).
 PDF_CHUNK = 50
+# wkhtmltopdf runs at once: one per core of a 2-core server (each one's memory
+# bounded by PDF_CHUNK), the next chunk's HTML rendered meanwhile.
+PDF_THREADS = 2
 
 REPORT = "optim_relance.action_report_relance_letter"
 EMAIL_LAYOUT = "mail.mail_notification_light"
@@ -411,60 +415,86 @@ class RelanceLetter(models.Model):
         whoever may read the letter may download them, no one else (another
         company's user neither). They are created with elevated rights,
         since only the code creates letters; their content was rendered
-        with the user's rights.
+        with the user's rights. They are stored as they come, by chunks: a
+        batch never holds every document in memory.
 
-        :return: ``[(letter, invoice or None, attachment, raw bytes)]``
+        :return: ``[(letter, invoice or None, attachment)]``
         """
-        pieces = []  # (letter, invoice, extension, raw)
+        documents = []
+        for chunk in self._document_chunks():
+            attachments = (
+                self.env["ir.attachment"]
+                .sudo()
+                .create(
+                    [
+                        letter._attachment_vals(raw, extension, invoice)
+                        for letter, invoice, extension, raw in chunk
+                    ]
+                )
+                .sudo(False)
+            )
+            documents += [
+                (letter, invoice, attachment)
+                for (letter, invoice, _extension, _raw), attachment in zip(
+                    chunk, attachments, strict=True
+                )
+            ]
+        return documents
+
+    def _document_chunks(self):
+        """Lists of ``(letter, invoice, extension, raw)``: the documents of
+        about ``PDF_CHUNK`` letters at a time."""
         for output, letters in self.grouped("output").items():
             if output == "word":
-                pieces += [
-                    (letter, invoice, "docx", raw)
-                    for letter in letters
-                    for invoice, raw in letter._render_word().items()
-                ]
+                for start in range(0, len(letters), PDF_CHUNK):
+                    yield [
+                        (letter, invoice, "docx", raw)
+                        for letter in letters[start : start + PDF_CHUNK]
+                        for invoice, raw in letter._render_word().items()
+                    ]
             else:
-                pieces += [
-                    (letter, None, "pdf", raw) for letter, raw in letters._render_pdf().items()
-                ]
-        attachments = (
-            self.env["ir.attachment"]
-            .sudo()
-            .create(
-                [
-                    letter._attachment_vals(raw, extension, invoice)
-                    for letter, invoice, extension, raw in pieces
-                ]
-            )
-            .sudo(False)
-        )
-        return [
-            (letter, invoice, attachment, raw)
-            for (letter, invoice, _extension, raw), attachment in zip(
-                pieces, attachments, strict=True
-            )
-        ]
+                chunk = []
+                for letter, raw in letters._render_pdf():
+                    chunk.append((letter, None, "pdf", raw))
+                    if len(chunk) == PDF_CHUNK:
+                        yield chunk
+                        chunk = []
+                if chunk:
+                    yield chunk
 
     def _render_pdf(self):
-        """``{letter: pdf bytes}``, rendered in a few wkhtmltopdf runs (per
-        company, by chunks) and split per letter afterwards."""
+        """``(letter, pdf bytes)`` of each letter, rendered by chunks (per
+        company), one wkhtmltopdf run per chunk, two at once (see
+        ``tools/pdf_threads``), and split per letter afterwards."""
         report_model = self.env["ir.actions.report"]
-        result = {}
-        for company, letters in self.grouped("company_id").items():
-            report = report_model.with_company(company)
-            for start in range(0, len(letters), PDF_CHUNK):
-                chunk = letters[start : start + PDF_CHUNK].with_company(company)
-                streams = report._render_qweb_pdf_prepare_streams(REPORT, None, res_ids=chunk.ids)
-                for letter in chunk:
-                    stream = streams.get(letter.id, {}).get("stream")
-                    if stream is None:
-                        # wkhtmltopdf could not be split (no outline): render alone.
-                        stream = report._render_qweb_pdf_prepare_streams(
-                            REPORT, None, res_ids=letter.ids
-                        )[letter.id]["stream"]
-                    result[letter] = stream.getvalue()
-                    stream.close()
-        return result
+        chunks = [
+            letters[start : start + PDF_CHUNK].with_company(company)
+            for company, letters in self.grouped("company_id").items()
+            for start in range(0, len(letters), PDF_CHUNK)
+        ]
+        renders = [
+            functools.partial(
+                report_model.with_company(chunk.company_id)._render_qweb_pdf_prepare_streams,
+                REPORT,
+                None,
+                res_ids=chunk.ids,
+            )
+            for chunk in chunks
+        ]
+        for chunk, streams in zip(
+            chunks, pdf_threads.run_concurrently(renders, PDF_THREADS), strict=True
+        ):
+            for letter in chunk:
+                stream = streams.get(letter.id, {}).get("stream")
+                if stream is None:
+                    # wkhtmltopdf could not be split (no outline): render alone.
+                    stream = report_model.with_company(
+                        chunk.company_id
+                    )._render_qweb_pdf_prepare_streams(REPORT, None, res_ids=letter.ids)[letter.id][
+                        "stream"
+                    ]
+                yield letter, stream.getvalue()
+                stream.close()
 
     def _render_word(self):
         """``{invoice: docx bytes}``: one Word letter per invoice, from the
@@ -576,7 +606,7 @@ class RelanceLetter(models.Model):
         :return: the created ``relance.history`` records
         """
         document_of = {}
-        for letter, invoice, attachment, _raw in documents:
+        for letter, invoice, attachment in documents:
             for line in letter.line_ids:
                 if invoice is None or line.move_id == invoice:
                     document_of[line.id] = {"letter_id": letter.id, "attachment_id": attachment.id}
@@ -826,13 +856,16 @@ class RelanceLetter(models.Model):
     @api.model
     def _download_action(self, files, name):
         """One download for several files: a zip, names made unique."""
-        return self._temporary_download(self._zip(files), name, MIMETYPES["zip"])
+        buffer = io.BytesIO()
+        self._zip(files, buffer)
+        return self._temporary_download(buffer.getvalue(), name, MIMETYPES["zip"])
 
     @api.model
-    def _zip(self, files):
-        """A zip of ``[(file name, content)]``, names made unique."""
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+    def _zip(self, files, file):
+        """Write into ``file`` a zip of ``[(file name, content)]``, names made
+        unique. The contents are mostly Word files, already compressed: stored
+        as they are."""
+        with zipfile.ZipFile(file, "w", zipfile.ZIP_STORED) as archive:
             seen = set()
             for file_name, content in files:
                 unique, counter = file_name, 1
@@ -842,7 +875,6 @@ class RelanceLetter(models.Model):
                     unique = f"{stem} ({counter}){dot}{extension}"
                 seen.add(unique)
                 archive.writestr(unique, content)
-        return buffer.getvalue()
 
     @api.model
     def _temporary_download(self, raw, name, mimetype):

@@ -1,4 +1,9 @@
+import hashlib
+import io
 import logging
+import os
+import shutil
+import tempfile
 import threading
 import time
 
@@ -7,7 +12,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, config
-from odoo.tools.pdf import merge_pdf
+from odoo.tools.pdf import PdfFileReader, PdfFileWriter
 
 from .relance_letter import MIMETYPES
 from .relance_letter import OUTPUTS as LETTER_OUTPUTS
@@ -26,6 +31,8 @@ CRON_SLEEP_MAX = 70
 # Chunks chained in one job run of the scheduler: {thread: (start, end of the
 # last chunk)}, to hand over to a new run before the cron worker's time limit.
 _CHAINS = {}
+
+BLOCK_SIZE = 1 << 20
 
 STATES = [
     ("queued", "Queued"),
@@ -355,9 +362,9 @@ class RelanceRun(models.Model):
         return None
 
     def _done(self, documents=None):
-        """All letters processed: the batch document, from ``documents`` (the
-        bytes just rendered, see ``relance.letter._render``) or else from the
-        stored documents; state done."""
+        """All letters processed: the batch document, from ``documents`` (see
+        ``relance.letter._render``) or else from the stored documents; state
+        done."""
         self.ensure_one()
         if self.output != "email" and not self.attachment_id:
             if documents is None:
@@ -367,42 +374,81 @@ class RelanceRun(models.Model):
                     .sudo()
                     .attachment_ids
                 )
-                files = [(attachment, attachment.raw) for attachment in attachments]
             else:
-                files = [(attachment, raw) for _letter, _invoice, attachment, raw in documents]
-            self.sudo().attachment_id = self._build_document(files)
+                attachments = self.env["ir.attachment"].union(
+                    *(attachment for _letter, _invoice, attachment in documents)
+                )
+            self.sudo().attachment_id = self._build_document(attachments.sudo())
         self.sudo().write({"state": "done", "error": False})
 
-    def _build_document(self, files):
-        """The batch to print from ``[(attachment, raw)]``: one merged PDF, the
-        Word letter when there is one, or a zip of the Word letters."""
-        if not files:
+    def _build_document(self, attachments):
+        """The batch to print: one merged PDF, the Word letter when there is
+        one, or a zip of the Word letters. Built in a temporary file, each
+        letter read once: its memory does not grow with the batch."""
+        if not attachments:
             return self.env["ir.attachment"]
-        letter_model = self.env["relance.letter"]
-        if self.output == "pdf":
-            return self._store_document(merge_pdf([raw for _a, raw in files]), "pdf")
-        if len(files) == 1:
-            return files[0][0]
-        raw = letter_model._zip([(attachment.name, raw) for attachment, raw in files])
-        return self._store_document(raw, "zip")
+        if self.output == "word" and len(attachments) == 1:
+            return attachments
+        extension = "pdf" if self.output == "pdf" else "zip"
+        with tempfile.TemporaryFile() as file:
+            if extension == "pdf":
+                writer = PdfFileWriter()
+                for attachment in attachments:
+                    reader = PdfFileReader(io.BytesIO(_read(attachment)), strict=False)
+                    for page in range(reader.getNumPages()):
+                        writer.addPage(reader.getPage(page))
+                writer.write(file)
+            else:
+                self.env["relance.letter"]._zip(
+                    ((attachment.name, _read(attachment)) for attachment in attachments), file
+                )
+            return self._store_document(file, extension)
 
-    def _store_document(self, raw, extension):
-        """The batch document, attached to the run: whoever may read the run
-        may download it."""
+    def _store_document(self, file, extension):
+        """The batch document from ``file``, attached to the run: whoever may
+        read the run may download it. Copied into the filestore by blocks
+        (Odoo's attachments take bytes: a zip of thousands of Word letters
+        weighs hundreds of MB)."""
         # Elevated rights: a document of the run, written by this code only.
-        return (
-            self.env["ir.attachment"]
-            .sudo()
-            .create(
-                {
-                    "name": self._document_name(extension),
-                    "raw": raw,
-                    "mimetype": MIMETYPES[extension],
-                    "res_model": self._name,
-                    "res_id": self.id,
-                }
+        attachment_model = self.env["ir.attachment"].sudo()
+        vals = {
+            "name": self._document_name(extension),
+            "mimetype": MIMETYPES[extension],
+            "res_model": self._name,
+            "res_id": self.id,
+        }
+        file.seek(0)
+        if attachment_model._storage() == "db":
+            return attachment_model.create({**vals, "raw": file.read()})
+        checksum, size = hashlib.sha1(), 0
+        while block := file.read(BLOCK_SIZE):
+            checksum.update(block)
+            size += len(block)
+        checksum = checksum.hexdigest()
+        fname = f"{checksum[:2]}/{checksum}"
+        full_path = attachment_model._full_path(fname)
+        if not os.path.exists(full_path):
+            os.makedirs(os.path.dirname(full_path), exist_ok=True)
+            file.seek(0)
+            with open(full_path, "wb") as target:
+                shutil.copyfileobj(file, target, BLOCK_SIZE)
+            # Collected if this transaction rolls back, as _file_write does.
+            attachment_model._mark_for_gc(fname)
+        attachment = attachment_model.create(vals)
+        # The fields create() computes from raw bytes, for the file written.
+        attachment.flush_recordset()
+        self.env.cr.execute(
+            SQL(
+                "UPDATE ir_attachment SET store_fname = %s, checksum = %s, file_size = %s "
+                "WHERE id = %s",
+                fname,
+                checksum,
+                size,
+                attachment.id,
             )
         )
+        attachment.invalidate_recordset(["store_fname", "checksum", "file_size", "raw", "datas"])
+        return attachment
 
     def _document_name(self, extension):
         if self.level_mode == "auto":
@@ -485,3 +531,13 @@ class RelanceRun(models.Model):
         action["domain"] = [("run_id", "=", self.id)]
         action["context"] = {"create": False}
         return action
+
+
+def _read(attachment):
+    """An attachment's bytes, not kept in the cache (a batch reads
+    thousands)."""
+    if attachment.store_fname:
+        return attachment._file_read(attachment.store_fname)
+    raw = attachment.raw
+    attachment.invalidate_recordset(["raw", "db_datas"])
+    return raw

@@ -4,13 +4,16 @@ letters (wkhtmltopdf, read back with pdftotext), queued emails, Word letters
 
 import io
 import re
+import threading
 import zipfile
 from unittest.mock import patch
 
 from odoo import fields
+from odoo.exceptions import UserError
 from odoo.tests import HttpCase, tagged
 from odoo.tools import html2plaintext
 
+from ..models import relance_letter
 from .common import (
     RelanceCase,
     convert_docx_to_pdf,
@@ -55,14 +58,23 @@ class TestRelanceOutputs(RelanceCase, HttpCase):
     # Helpers
     # ------------------------------------------------------------------
     def confirm(self, wizard):
-        """Confirm, counting the wkhtmltopdf runs and the letters of each."""
+        """Confirm, counting the wkhtmltopdf runs, the letters of each and
+        (``self.wkhtmltopdf_at_once``) the most running at the same time."""
         report_class = self.env.registry["ir.actions.report"]
         original = report_class._run_wkhtmltopdf
-        runs = []
+        runs, running, lock = [], [0], threading.Lock()
+        self.wkhtmltopdf_at_once = 0
 
         def run_wkhtmltopdf(report, bodies, *args, **kwargs):
-            runs.append(len(bodies))
-            return original(report, bodies, *args, **kwargs)
+            with lock:
+                runs.append(len(bodies))
+                running[0] += 1
+                self.wkhtmltopdf_at_once = max(self.wkhtmltopdf_at_once, running[0])
+            try:
+                return original(report, bodies, *args, **kwargs)
+            finally:
+                with lock:
+                    running[0] -= 1
 
         with patch.object(report_class, "_run_wkhtmltopdf", run_wkhtmltopdf):
             action = wizard.action_confirm()
@@ -211,6 +223,71 @@ class TestRelanceOutputs(RelanceCase, HttpCase):
             {"unreadable rows": [], "totals printed": 1},
             text,
         )
+
+    def test_pdf_chunks_two_at_once(self):
+        """Chunks of letters are rendered two at a time (two wkhtmltopdf
+        processes), each letter still its own pages, the batch in payer
+        order."""
+        names = ["Alpha", "Bravo", "Charlie", "Delta", "Echo"]
+        payers = self.env["res.partner"].create([{"name": f"{n} Bâtiment"} for n in names])
+        invoices = [
+            self.create_late_invoice(payer, 40 + i, amount=100.0 * (i + 1))
+            for i, payer in enumerate(payers)
+        ]
+        lines = self.installments(self.env["account.move"].union(*invoices))
+        wizard = self.make_wizard(lines)
+        threads_before = threading.active_count()
+        with patch.object(relance_letter, "PDF_CHUNK", 2):
+            action, runs = self.confirm(wizard)
+        self.assertEqual(runs, [2, 2, 1])
+        self.assertEqual(self.wkhtmltopdf_at_once, 2)
+        self.assertEqual(threading.active_count(), threads_before)
+        pages = []
+        for payer, invoice in zip(payers, invoices, strict=True):
+            letter = self.letter_of(self.installments(invoice))
+            flat = squash(pdf_text(letter.raw))
+            self.assertIn(payer.name, flat)
+            self.assertEqual(
+                [other.name for other in payers if other.name in flat], [payer.name], flat
+            )
+            self.assertIn(self.row_text(self.installments(invoice)), flat)
+            pages += pdf_pages_text(letter.raw)
+        batch = self.attachment_of_action(action)
+        self.assertEqual(pdf_pages_text(batch.raw), pages)
+
+    def test_pdf_chunk_failure_leaves_nothing(self):
+        """A wkhtmltopdf run that fails in the middle of the batch: the
+        error reaches the user, the other runs end, nothing is recorded."""
+        payers = self.env["res.partner"].create([{"name": f"Payeur {i}"} for i in range(5)])
+        invoices = self.env["account.move"].union(
+            *(self.create_late_invoice(payer, 40, amount=50.0) for payer in payers)
+        )
+        lines = self.installments(invoices)
+        wizard = self.make_wizard(lines)
+        report_class = self.env.registry["ir.actions.report"]
+        original = report_class._run_wkhtmltopdf
+        calls = []
+
+        def run_wkhtmltopdf(report, bodies, *args, **kwargs):
+            calls.append(len(bodies))
+            if len(calls) == 2:
+                raise UserError("Wkhtmltopdf failed (error code: -11).")
+            return original(report, bodies, *args, **kwargs)
+
+        threads_before = threading.active_count()
+        before = self.counts()
+        with (
+            patch.object(relance_letter, "PDF_CHUNK", 2),
+            patch.object(report_class, "_run_wkhtmltopdf", run_wkhtmltopdf),
+            self.assertRaises(UserError) as catcher,  # rolled back, as the request would
+        ):
+            wizard.action_confirm()
+        self.assertIn("error code: -11", str(catcher.exception))
+        self.assertEqual(calls, [2, 2])
+        self.assertEqual(threading.active_count(), threads_before)
+        self.env.invalidate_all()
+        self.assertEqual(self.counts(), before)
+        self.assertFalse(any(lines.mapped("reminder_date_1")))
 
     def test_pdf_level_texts(self):
         """Level 2 recalls the level 1 date; level 3 both dates and a deadline."""

@@ -37,7 +37,7 @@ def blank_pdf(pages=1):
 
 
 def fake_render_pdf(letters):
-    return {letter: blank_pdf() for letter in letters}
+    return [(letter, blank_pdf()) for letter in letters]
 
 
 @freeze_time(FROZEN_NOW)

@@ -1,1 +1,2 @@
 from . import relance_docx
+from . import pdf_threads
