@@ -26,8 +26,10 @@ import platform
 import random
 import re
 import resource
+import socket
 import subprocess
 import sys
+import threading
 import time
 import tracemalloc
 
@@ -286,6 +288,25 @@ def rss_now_mb():
     return 0.0
 
 
+class RssSampler(threading.Thread):
+    """The process's peak resident memory while a batch runs (``ru_maxrss``
+    only grows over the whole benchmark), sampled every 50 ms."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.peak = rss_now_mb()
+        self.stopped = threading.Event()
+
+    def run(self):
+        while not self.stopped.wait(0.05):
+            self.peak = max(self.peak, rss_now_mb())
+
+    def stop(self):
+        self.stopped.set()
+        self.join()
+        return round(max(self.peak, rss_now_mb()), 1)
+
+
 def maxrss_mb(who=resource.RUSAGE_SELF):
     return resource.getrusage(who).ru_maxrss / 1024
 
@@ -332,7 +353,51 @@ class Meter:
         self.results = {}  # method name -> its last return value
 
     def stage(self, name):
+        if threading.current_thread() is not threading.main_thread():
+            return _ThreadStage(self, name)
         return _Stage(self, name)
+
+
+class _ThreadStage:
+    """A method run in a rendering thread (the addon's PDF chunks): its
+    calls, time and how many ran at once; no queries nor flush (the thread
+    must not touch the cursor once its wkhtmltopdf starts)."""
+
+    lock = threading.Lock()
+
+    def __init__(self, meter, name):
+        self.meter = meter
+        self.name = name
+
+    def __enter__(self):
+        with self.lock:
+            self.row = self.meter.rows.setdefault(
+                ("threads", self.name),
+                {
+                    "stage": f"{self.name} (threads)",
+                    "path": f"threads/{self.name}",
+                    "depth": 0,
+                    "calls": 0,
+                    "seconds": 0.0,
+                    "cpu_seconds": 0.0,
+                    "child_cpu_seconds": 0.0,
+                    "queries": 0,
+                    "running": 0,
+                    "at_once": 0,
+                },
+            )
+            self.row["running"] += 1
+            self.row["at_once"] = max(self.row["at_once"], self.row["running"])
+        self.t0 = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc):
+        with self.lock:
+            self.row["calls"] += 1
+            self.row["seconds"] += time.perf_counter() - self.t0
+            self.row["running"] -= 1
+            self.row["rss_mb"] = round(rss_now_mb(), 1)
+        return False
 
 
 class _Stage:
@@ -413,7 +478,6 @@ MEASURED = [
     ("relance.wizard", "_create_letters"),
     ("relance.letter", "_compute_texts"),
     ("relance.letter", "_render"),
-    ("relance.letter", "_render_pdf"),
     ("ir.actions.report", "_render_qweb_html"),
     ("ir.actions.report", "_run_wkhtmltopdf"),
     ("relance.letter", "_render_word"),
@@ -439,6 +503,7 @@ ISSUE_STAGES = [
     ("recording", ["action_confirm/_record"]),
     ("mail queue", ["action_confirm/_send"]),
     ("download", ["action_confirm/_done"]),
+    ("delivery", ["deliver"]),
 ]
 
 
@@ -551,24 +616,90 @@ def warm_up(env):
     return time.perf_counter() - t0
 
 
-def one_pass(env, output, trace_memory, shapes, preview_only=False):
+class SmtpCounter:
+    """A loopback SMTP server (aiosmtpd) counting what it receives."""
+
+    def __init__(self):
+        self.count = 0
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            self.count += 1
+        return "250 Message accepted for delivery"
+
+    def start(self):
+        from aiosmtpd.controller import Controller
+
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        self.controller = Controller(self, hostname="127.0.0.1", port=port)
+        self.controller.start()
+        return port
+
+    def wait_for(self, count, timeout=60):
+        deadline = time.monotonic() + timeout
+        while self.count < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return self.count
+
+
+def use_loopback_smtp(env, smtp):
+    """The loopback server as the outgoing mail server (committed)."""
+    port = smtp.start()
+    env["ir.mail_server"].sudo().search([]).active = False
+    env["ir.mail_server"].sudo().create(
+        {
+            "name": "bench loopback SMTP",
+            "smtp_host": "127.0.0.1",
+            "smtp_port": port,
+            "smtp_encryption": "none",
+            "sequence": 1,
+        }
+    )
+    env.cr.commit()
+    log(f"loopback SMTP server on 127.0.0.1:{port}")
+
+
+def deliver(mails, smtp):
+    """The queued emails delivered as Odoo's mail queue delivers them
+    (``mail.mail.send``, one SMTP connection per batch), rolled back
+    afterwards with the rest of the batch; what the server received."""
+    before = smtp.count
+    mails = mails.sudo()
+    mails.send(auto_commit=False, raise_exception=True)
+    received = smtp.wait_for(before + len(mails)) - before
+    failed = len(mails.exists().filtered(lambda mail: mail.state != "sent"))
+    return {"queued": len(mails), "received": received, "failed": failed}
+
+
+def one_pass(env, output, trace_memory, shapes, preview_only=False, smtp=None):
     """Preview then confirm, measured; rolled back. Returns (meter, info)."""
     gc.collect()
     meter = Meter(env, trace_memory, shapes)
     info = {}
     if trace_memory:
         tracemalloc.start()
+    sampler = RssSampler()
+    sampler.start()
     try:
         with measured(env, meter):
             wizard = new_wizard(env, output)
             html = wizard.preview_html
             if not preview_only:
                 wizard.action_confirm()
+                if output == "email" and smtp:
+                    with meter.stage("deliver"):
+                        meter.results["deliver"] = deliver(meter.results["_send"], smtp)
+        meter.peak_rss_mb = sampler.stop()
         info = describe(env, output, meter.results, html)
     except Exception as exc:
         exc.meter = meter  # what ran until the failure
         raise
     finally:
+        if sampler.is_alive():
+            meter.peak_rss_mb = sampler.stop()
         if trace_memory:
             tracemalloc.stop()
         env.cr.rollback()
@@ -595,11 +726,13 @@ def describe(env, output, results, html):
 
 def describe_documents(env, output, results):
     info = {}
-    raws = [raw for *_document, raw in results["_render"]]
-    info["documents"] = len(raws)
-    info["documents_mb"] = round(sum(len(raw) for raw in raws) / MB, 1)
+    attachments = [attachment for *_document, attachment in results["_render"]]
+    info["documents"] = len(attachments)
+    info["documents_mb"] = round(sum(a.file_size for a in attachments) / MB, 1)
     if output == "email":
         info["mails"] = len(results["_send"])
+        if "deliver" in results:
+            info["delivered"] = results["deliver"]
     else:
         url = results["action_confirm"]["url"]
         batch = env["ir.attachment"].browse(int(url.split("/")[3].split("?")[0]))
@@ -614,7 +747,7 @@ def run_output(env, output, args):
     log(f"--- output {output}: timed pass (preview + action_confirm)")
     result = {"output": output}
     try:
-        meter, info = one_pass(env, output, False, args.top_queries, args.preview_only)
+        meter, info = one_pass(env, output, False, args.top_queries, args.preview_only, args.smtp)
     except Exception as exc:  # a crash is a result too (wkhtmltopdf out of memory…)
         log(f"FAILED: {type(exc).__name__}: {exc}")
         result["error"] = f"{type(exc).__name__}: {exc}"
@@ -633,6 +766,7 @@ def run_output(env, output, args):
             row["top_queries"] = shapes.most_common(5)
     result["info"] = info
     result["stages"] = rows
+    result["peak_rss_mb"] = meter.peak_rss_mb
     if args.memory_pass:
         log(f"--- output {output}: memory pass (same, under tracemalloc)")
         try:
@@ -678,7 +812,9 @@ def run_output(env, output, args):
     letters = info["letters"] or 1
     preview = by_path["_compute_preview"]
     confirm = by_path.get("action_confirm") or {"seconds": 0.0, "queries": 0}
-    wk = [row for row in rows if row["stage"] == "_run_wkhtmltopdf"]
+    wk = [row for row in rows if row["stage"].startswith("_run_wkhtmltopdf")]
+    delivery = by_path.get("deliver") or {"seconds": 0.0}
+    end_to_end = preview["seconds"] + confirm["seconds"] + delivery["seconds"]
     result["total"] = {
         "seconds": round(preview["seconds"] + confirm["seconds"], 3),
         "queries": preview["queries"] + confirm["queries"],
@@ -690,6 +826,11 @@ def run_output(env, output, args):
         ),
         "wkhtmltopdf_runs": sum(row["calls"] for row in wk),
         "wkhtmltopdf_seconds": round(sum(row["seconds"] for row in wk), 2),
+        "wkhtmltopdf_at_once": max((row.get("at_once", 1) for row in wk), default=0),
+        "delivery_seconds": round(delivery["seconds"], 3),
+        "end_to_end_seconds": round(end_to_end, 3),
+        "end_to_end_seconds_per_letter": round(end_to_end / letters, 4),
+        "peak_rss_mb": meter.peak_rss_mb,
         "peak_mb": max(preview.get("peak_mb") or 0, confirm.get("peak_mb") or 0)
         if args.memory_pass
         else None,
@@ -758,20 +899,33 @@ def fmt_output(result, args):
         f"skipped {info['skipped']}, documents {info['documents']} ({info['documents_mb']} MB)"
         + (f", merged PDF {info['pages']} pages" if "pages" in info else "")
         + (f", mails queued {info['mails']}" if "mails" in info else "")
+        + (
+            f", delivered to the loopback SMTP server {info['delivered']['received']}"
+            f" (failed {info['delivered']['failed']})"
+            if "delivered" in info
+            else ""
+        )
         + f", preview HTML {info['preview_html_kb']} KB"
     )
     out.append(
         f"action_confirm: {total['confirm_seconds']:.2f} s = "
         f"{total['confirm_seconds_per_letter']:.4f} s/letter; "
-        f"preview + confirm: {total['seconds_per_letter']:.4f} s/letter; process max RSS "
-        f"{total['maxrss_mb']:.0f} MB"
+        f"preview + confirm: {total['seconds_per_letter']:.4f} s/letter; peak RSS of the "
+        f"batch {total['peak_rss_mb']:.0f} MB"
     )
+    if total["delivery_seconds"]:
+        out.append(
+            f"end to end (preview, confirm, delivery {total['delivery_seconds']:.2f} s): "
+            f"{total['end_to_end_seconds']:.2f} s = "
+            f"{total['end_to_end_seconds_per_letter']:.4f} s/letter"
+        )
     if total["wkhtmltopdf_runs"]:
         low, high = OCA_SECONDS_PER_LETTER
         rendering = total["rendering_seconds_per_letter"]
         out.append(
-            f"wkhtmltopdf: {total['wkhtmltopdf_runs']} run(s), "
-            f"{total['wkhtmltopdf_seconds']:.1f} s, largest process RSS so far "
+            f"wkhtmltopdf: {total['wkhtmltopdf_runs']} run(s), up to "
+            f"{total['wkhtmltopdf_at_once']} at once, {total['wkhtmltopdf_seconds']:.1f} s "
+            "(summed over the threads), largest process RSS so far "
             f"{info['wkhtmltopdf_max_rss_mb']:.0f} MB"
         )
         out.append(
@@ -868,6 +1022,10 @@ def run(args):
         # is the work itself, not the background scheduling.
         icp.set_param("optim_relance.sync_letter_limit", "1000000")
         cr.commit()
+        args.smtp = None
+        if "email" in args.outputs and not args.preview_only:
+            args.smtp = SmtpCounter()
+            use_loopback_smtp(env, args.smtp)
         report["warm_up_seconds"] = round(warm_up(env), 2)
         log(f"warm-up (one payer, every output, rolled back): {report['warm_up_seconds']} s")
         log("--- preview of the whole book, level mode fixed vs auto")
@@ -893,7 +1051,7 @@ def run(args):
         )
     print(
         f"{'output':<8}{'letters':>8}{'preview s':>10}{'confirm s':>10}{'total s':>9}"
-        f"{'queries':>9}{'s/letter':>10}{'peak MB':>9}"
+        f"{'queries':>9}{'s/letter':>10}{'e2e s/l':>9}{'RSS MB':>8}{'wk at once':>11}"
     )
     for result in report["outputs"]:
         if "error" in result:
@@ -904,7 +1062,8 @@ def run(args):
         print(
             f"{result['output']:<8}{result['info']['letters']:>8}{preview:>10.2f}"
             f"{total['confirm_seconds']:>10.2f}{total['seconds']:>9.2f}{total['queries']:>9}"
-            f"{total['seconds_per_letter']:>10.4f}{_num(total['peak_mb'], '>9.1f')}"
+            f"{total['seconds_per_letter']:>10.4f}{total['end_to_end_seconds_per_letter']:>9.4f}"
+            f"{total['peak_rss_mb']:>8.0f}{total['wkhtmltopdf_at_once']:>11}"
         )
     modes = report["level_modes"]
     print(

@@ -464,14 +464,18 @@ class RelanceLetter(models.Model):
 
     def _render_pdf(self):
         """``(letter, pdf bytes)`` of each letter, rendered by chunks (per
-        company), one wkhtmltopdf run per chunk, two at once (see
-        ``tools/pdf_threads``), and split per letter afterwards."""
+        company, at most ``PDF_CHUNK`` letters), one wkhtmltopdf run per
+        chunk, ``PDF_THREADS`` at once (see ``tools/pdf_threads``), and split
+        per letter afterwards."""
         report_model = self.env["ir.actions.report"]
-        chunks = [
-            letters[start : start + PDF_CHUNK].with_company(company)
-            for company, letters in self.grouped("company_id").items()
-            for start in range(0, len(letters), PDF_CHUNK)
-        ]
+        chunks = []
+        for company, letters in self.grouped("company_id").items():
+            # A small batch too is shared between the wkhtmltopdf runs.
+            size = min(PDF_CHUNK, -(-len(letters) // PDF_THREADS))
+            chunks += [
+                letters[start : start + size].with_company(company)
+                for start in range(0, len(letters), size)
+            ]
         renders = [
             functools.partial(
                 report_model.with_company(chunk.company_id)._render_qweb_pdf_prepare_streams,
@@ -481,18 +485,19 @@ class RelanceLetter(models.Model):
             )
             for chunk in chunks
         ]
-        for chunk, streams in zip(
-            chunks, pdf_threads.run_concurrently(renders, PDF_THREADS), strict=True
-        ):
+        # In test mode, the test server's threads share the test's cursor.
+        lock = self.env.registry.test_lock if self.env.registry.in_test_mode() else None
+        results = pdf_threads.run_concurrently(renders, PDF_THREADS, lock)
+        for chunk, streams in zip(chunks, results, strict=True):
             for letter in chunk:
                 stream = streams.get(letter.id, {}).get("stream")
                 if stream is None:
                     # wkhtmltopdf could not be split (no outline): render alone.
-                    stream = report_model.with_company(
-                        chunk.company_id
-                    )._render_qweb_pdf_prepare_streams(REPORT, None, res_ids=letter.ids)[letter.id][
-                        "stream"
-                    ]
+                    report = report_model.with_company(chunk.company_id)
+                    alone = report._render_qweb_pdf_prepare_streams(
+                        REPORT, None, res_ids=letter.ids
+                    )
+                    stream = alone[letter.id]["stream"]
                 yield letter, stream.getvalue()
                 stream.close()
 

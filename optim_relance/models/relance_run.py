@@ -14,14 +14,14 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, config
 from odoo.tools.pdf import PdfFileReader, PdfFileWriter
 
-from .relance_letter import MIMETYPES
+from .relance_letter import MIMETYPES, PDF_CHUNK, PDF_THREADS
 from .relance_letter import OUTPUTS as LETTER_OUTPUTS
 
 _logger = logging.getLogger(__name__)
 
-# Letters per chunk of a background run: one transaction and one wkhtmltopdf
-# run (see relance_letter.PDF_CHUNK), committed before the next one.
-RUN_CHUNK = 50
+# Letters per chunk of a background run, committed before the next one: one
+# wkhtmltopdf run per core (see relance_letter.PDF_CHUNK and PDF_THREADS).
+RUN_CHUNK = PDF_CHUNK * PDF_THREADS
 SYNC_LIMIT_PARAM = "optim_relance.sync_letter_limit"
 SYNC_LIMIT_DEFAULT = 20
 

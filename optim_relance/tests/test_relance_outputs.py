@@ -151,8 +151,9 @@ class TestRelanceOutputs(RelanceCase, HttpCase):
         action, runs = self.confirm(wizard)
         after = self.counts()
 
-        # One wkhtmltopdf run for the four letters, split per letter.
-        self.assertEqual(runs, [4])
+        # Two wkhtmltopdf runs at once for the four letters, split per letter.
+        self.assertEqual(runs, [2, 2])
+        self.assertEqual(self.wkhtmltopdf_at_once, 2)
         # 4 letters + the merged PDF; no email.
         self.assertEqual(after["ir_attachment"] - before["ir_attachment"], 5)
         self.assertEqual(after["relance_history"] - before["relance_history"], 51)
@@ -355,8 +356,9 @@ class TestRelanceOutputs(RelanceCase, HttpCase):
         lines = self.installments(a1 | a2 | a3 | b1)
         wizard = self.make_wizard(lines, env=self.both_companies)
         action, runs = self.confirm(wizard)
-        # One run per company (its own header and footer).
-        self.assertEqual(sorted(runs), [1, 2])
+        # Runs per company (its own header and footer), its letters shared
+        # between two runs.
+        self.assertEqual(runs, [1, 1, 1])
 
         by_company = {
             self.company: self.letter_of(self.installments(a1)),
@@ -405,7 +407,7 @@ class TestRelanceOutputs(RelanceCase, HttpCase):
         before = self.counts()
         action, runs = self.confirm(wizard)
         after = self.counts()
-        self.assertEqual(runs, [2])
+        self.assertEqual(runs, [1, 1])
         self.assertEqual(action["type"], "ir.actions.client")
         self.assertEqual(action["tag"], "display_notification")
         self.assertEqual(

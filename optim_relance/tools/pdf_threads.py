@@ -6,9 +6,10 @@ call, run in its own thread; the threads take turns on the database: a job
 has the turn from its start until its wkhtmltopdf is about to start
 (``release_turn``, called from ``ir.actions.report._build_wkhtmltopdf_args``,
 the last database access before it) or until it ends. The next job only
-starts then, so the cursor, which is not thread-safe, is never used by two
-threads at once, while up to ``width`` wkhtmltopdf processes run on as many
-cores and the next chunk's HTML is rendered meanwhile.
+starts then, and the caller waits until every job has ended, so the cursor,
+which is not thread-safe, is never used by two threads at once, while up to
+``width`` wkhtmltopdf processes run on as many cores and the next chunk's
+HTML is rendered meanwhile.
 """
 
 import collections
@@ -26,7 +27,7 @@ def release_turn():
 
 
 class _Job(threading.Thread):
-    def __init__(self, function):
+    def __init__(self, function, lock):
         parent = threading.current_thread()
         super().__init__(name=f"{parent.name}-pdf", daemon=True)
         # What Odoo's logging and query counters read on the current thread.
@@ -34,17 +35,25 @@ class _Job(threading.Thread):
             if hasattr(parent, attribute):
                 setattr(self, attribute, getattr(parent, attribute))
         self.function = function
+        self.lock = lock
         self.turn = threading.Event()
         self.value = self.error = None
 
     def run(self):
-        _turn.release = self.turn.set
+        if self.lock is not None:
+            self.lock.acquire()
+        _turn.release = self._release
         try:
             self.value = self.function()
         except BaseException as exc:  # re-raised in the caller's thread
             self.error = exc
         finally:
             release_turn()
+
+    def _release(self):
+        if self.lock is not None:
+            self.lock.release()
+        self.turn.set()
 
     def result(self):
         self.join()
@@ -53,28 +62,31 @@ class _Job(threading.Thread):
         return self.value
 
 
-def run_concurrently(functions, width=2):
-    """Yield ``function()`` of each of ``functions``, in order, running up to
-    ``width`` at once (taking turns on the database, see the module). The
-    caller's thread only resumes when no job uses the database: it may use it
-    between two results."""
+def run_concurrently(functions, width=2, lock=None):
+    """``function()`` of each of ``functions``, up to ``width`` at once
+    (taking turns on the database, see the module).
+
+    :param lock: also held by a job while it has the turn; in test mode, the
+        registry's lock, under which the test server's threads (serving
+        wkhtmltopdf the report's CSS) use the test's one cursor
+    :return: the results, in the order of ``functions``
+    """
     if width <= 1 or len(functions) <= 1:
-        for function in functions:
-            yield function()
-        return
-    running = collections.deque()
+        return [function() for function in functions]
+    results, running = [], collections.deque()
     try:
         for function in functions:
             if len(running) >= width:
-                yield running.popleft().result()
-            job = _Job(function)
+                results.append(running.popleft().result())
+            job = _Job(function, lock)
             job.start()
             running.append(job)
             job.turn.wait()
             if job.error is not None:
                 break
         while running:
-            yield running.popleft().result()
+            results.append(running.popleft().result())
     finally:
         for job in running:  # after an error: let the others end first
             job.join()
+    return results
