@@ -443,7 +443,9 @@ class AccountMoveLine(models.Model):
         # Elevated rights: only which of these lines are open, whatever the
         # companies active in the user's switcher.
         open_lines = (self - stored).filtered_domain(self._relance_open_domain()) | self.browse(
-            stored.sudo().search([("id", "in", stored.ids), *self._relance_open_domain()]).ids
+            stored.sudo()
+            .search([("id", "in", stored.ids), *self._relance_open_domain()], order="id")
+            .ids
         )
         for line in self:
             line.reminder_is_open = line in open_lines

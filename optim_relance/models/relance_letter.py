@@ -2,6 +2,7 @@ import base64
 import functools
 import io
 import re
+import threading
 import zipfile
 from datetime import timedelta
 
@@ -10,6 +11,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.http import request
 from odoo.tools import format_amount, format_date
 
 from ..tools import pdf_threads, relance_docx
@@ -467,11 +469,12 @@ class RelanceLetter(models.Model):
         company, at most ``PDF_CHUNK`` letters), one wkhtmltopdf run per
         chunk, ``PDF_THREADS`` at once (see ``tools/pdf_threads``), and split
         per letter afterwards."""
-        report_model = self.env["ir.actions.report"]
+        report_model = self.env["ir.actions.report"].with_context(optim_relance_letters=True)
+        threads = self._pdf_threads()
         chunks = []
         for company, letters in self.grouped("company_id").items():
             # A small batch too is shared between the wkhtmltopdf runs.
-            size = min(PDF_CHUNK, -(-len(letters) // PDF_THREADS))
+            size = min(PDF_CHUNK, -(-len(letters) // threads))
             chunks += [
                 letters[start : start + size].with_company(company)
                 for start in range(0, len(letters), size)
@@ -487,7 +490,7 @@ class RelanceLetter(models.Model):
         ]
         # In test mode, the test server's threads share the test's cursor.
         lock = self.env.registry.test_lock if self.env.registry.in_test_mode() else None
-        results = pdf_threads.run_concurrently(renders, PDF_THREADS, lock)
+        results = pdf_threads.run_concurrently(renders, threads, lock)
         for chunk, streams in zip(chunks, results, strict=True):
             for letter in chunk:
                 stream = streams.get(letter.id, {}).get("stream")
@@ -500,6 +503,18 @@ class RelanceLetter(models.Model):
                     stream = alone[letter.id]["stream"]
                 yield letter, stream.getvalue()
                 stream.close()
+
+    def _pdf_threads(self):
+        """wkhtmltopdf runs at once: one in an HTTP request (only its own
+        thread passes wkhtmltopdf the session cookie; big batches run in the
+        background anyway) and in a test server's thread (it holds the test
+        lock the other threads would wait for)."""
+        registry = self.env.registry
+        if request or (
+            registry.in_test_mode() and threading.current_thread() is not threading.main_thread()
+        ):
+            return 1
+        return PDF_THREADS
 
     def _render_word(self):
         """``{invoice: docx bytes}``: one Word letter per invoice, from the

@@ -428,12 +428,18 @@ class RelanceRun(models.Model):
         fname = f"{checksum[:2]}/{checksum}"
         full_path = attachment_model._full_path(fname)
         if not os.path.exists(full_path):
-            os.makedirs(os.path.dirname(full_path), exist_ok=True)
-            file.seek(0)
-            with open(full_path, "wb") as target:
-                shutil.copyfileobj(file, target, BLOCK_SIZE)
             # Collected if this transaction rolls back, as _file_write does.
             attachment_model._mark_for_gc(fname)
+            os.makedirs(os.path.dirname(full_path), exist_ok=True)
+            file.seek(0)
+            # Under its name once complete: never a truncated file (disk full).
+            with tempfile.NamedTemporaryFile(dir=os.path.dirname(full_path), delete=False) as copy:
+                try:
+                    shutil.copyfileobj(file, copy, BLOCK_SIZE)
+                except BaseException:
+                    os.unlink(copy.name)
+                    raise
+            os.replace(copy.name, full_path)
         attachment = attachment_model.create(vals)
         # The fields create() computes from raw bytes, for the file written.
         attachment.flush_recordset()

@@ -237,10 +237,23 @@ class TestRelanceOutputs(RelanceCase, HttpCase):
         ]
         lines = self.installments(self.env["account.move"].union(*invoices))
         wizard = self.make_wizard(lines)
+        report_class = self.env.registry["ir.actions.report"]
+        build_args, delays = report_class._build_wkhtmltopdf_args, []
+
+        def record_delay(report, *args, **kwargs):
+            command = build_args(report, *args, **kwargs)
+            delays.append(command[command.index("--javascript-delay") + 1])
+            return command
+
         threads_before = threading.active_count()
-        with patch.object(relance_letter, "PDF_CHUNK", 2):
+        with (
+            patch.object(relance_letter, "PDF_CHUNK", 2),
+            patch.object(report_class, "_build_wkhtmltopdf_args", record_delay),
+        ):
             action, runs = self.confirm(wizard)
         self.assertEqual(runs, [2, 2, 1])
+        # Letters have no script to wait for: not Odoo's report.print_delay.
+        self.assertEqual(delays, ["0", "0", "0"])
         self.assertEqual(self.wkhtmltopdf_at_once, 2)
         self.assertEqual(threading.active_count(), threads_before)
         pages = []
