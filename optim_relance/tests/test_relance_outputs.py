@@ -4,6 +4,8 @@ letters (wkhtmltopdf, read back with pdftotext), queued emails, Word letters
 
 import io
 import re
+import shutil
+import tempfile
 import threading
 import zipfile
 from unittest.mock import patch
@@ -268,6 +270,14 @@ class TestRelanceOutputs(RelanceCase, HttpCase):
             pages += pdf_pages_text(letter.raw)
         batch = self.attachment_of_action(action)
         self.assertEqual(pdf_pages_text(batch.raw), pages)
+        # Merged by poppler's pdfunite here; the same pages with pypdf where
+        # it is not installed.
+        self.assertTrue(shutil.which("pdfunite"))
+        run = self.env["relance.run"].search([("attachment_id", "=", batch.id)])
+        with tempfile.TemporaryFile() as file, patch.object(shutil, "which", return_value=None):
+            run._merge_pdf(run._sent_documents(), file)
+            file.seek(0)
+            self.assertEqual(pdf_pages_text(file.read()), pages)
 
     def test_pdf_chunk_failure_leaves_nothing(self):
         """A wkhtmltopdf run that fails in the middle of the batch: the

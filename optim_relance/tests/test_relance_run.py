@@ -11,7 +11,7 @@ from odoo.tests import tagged
 from odoo.tools import config
 
 from ..models import relance_run
-from .common import FROZEN_NOW, TODAY, RelanceCase
+from .common import FROZEN_NOW, TODAY, RelanceCase, pdf_page_count
 from .test_relance_wizard import fake_render_pdf
 
 
@@ -132,6 +132,20 @@ class TestRelanceRun(RelanceCase):
         # Nothing more to do: the cron sends nothing more.
         self.run_cron()
         self.assertEqual(self.counts(), after)
+
+    def test_background_pdf_batch_in_payer_order(self):
+        """A background run's merged PDF: every letter sent, in the wizard's
+        order (by payer), as a run done in the request."""
+        self.set_sync_limit(0)
+        self.confirm(output="pdf")
+        run = self.run_of()
+        for _call in range(3):
+            self.run_cron()
+        self.assertEqual(self.state_of(run), ("done", 5, 5, ["sent"] * 5))
+        by_payer = run.letter_ids.sorted(lambda letter: letter.partner_id.name)
+        self.assertEqual(run._sent_documents().mapped("res_id"), by_payer.ids)
+        self.assertEqual(run.attachment_id.name, "Reminders level 1 - 2024-06-15.pdf")
+        self.assertEqual(pdf_page_count(run.attachment_id.raw), 5)
 
     def test_failed_chunk_is_rolled_back_then_retried(self):
         self.set_sync_limit(0)
