@@ -11,7 +11,6 @@ import zipfile
 from unittest.mock import patch
 
 from odoo import fields
-from odoo.exceptions import UserError
 from odoo.tests import HttpCase, tagged
 from odoo.tools import html2plaintext
 
@@ -295,7 +294,7 @@ class TestRelanceOutputs(RelanceCase, HttpCase):
         def run_wkhtmltopdf(report, bodies, *args, **kwargs):
             calls.append(len(bodies))
             if len(calls) == 2:
-                raise UserError("Wkhtmltopdf failed (error code: -11).")
+                raise RuntimeError("wkhtmltopdf crashed (-11)")
             return original(report, bodies, *args, **kwargs)
 
         threads_before = threading.active_count()
@@ -303,10 +302,10 @@ class TestRelanceOutputs(RelanceCase, HttpCase):
         with (
             patch.object(relance_letter, "PDF_CHUNK", 2),
             patch.object(report_class, "_run_wkhtmltopdf", run_wkhtmltopdf),
-            self.assertRaises(UserError) as catcher,  # rolled back, as the request would
+            self.assertRaises(RuntimeError) as catcher,  # rolled back, as the request would
         ):
             wizard.action_confirm()
-        self.assertIn("error code: -11", str(catcher.exception))
+        self.assertEqual(str(catcher.exception), "wkhtmltopdf crashed (-11)")
         self.assertEqual(calls, [2, 2])
         self.assertEqual(threading.active_count(), threads_before)
         self.env.invalidate_all()
