@@ -33,6 +33,8 @@ PDF_CHUNK = 50
 PDF_THREADS = 2
 
 REPORT = "optim_relance.action_report_relance_letter"
+# The style sheets of Odoo's PDF reports (web.report_layout, minimal_layout).
+REPORT_ASSETS = ("web.report_assets_common", "web.report_assets_pdf")
 EMAIL_LAYOUT = "mail.mail_notification_light"
 MIMETYPES = {
     "pdf": "application/pdf",
@@ -490,7 +492,11 @@ class RelanceLetter(models.Model):
         ]
         # In test mode, the test server's threads share the test's cursor.
         lock = self.env.registry.test_lock if self.env.registry.in_test_mode() else None
-        results = pdf_threads.run_concurrently(renders, threads, lock)
+        if threads > 1 and not self._report_assets_ready():
+            # The first run alone makes the server generate them.
+            results = [renders[0](), *pdf_threads.run_concurrently(renders[1:], threads, lock)]
+        else:
+            results = pdf_threads.run_concurrently(renders, threads, lock)
         for chunk, streams in zip(chunks, results, strict=True):
             for letter in chunk:
                 stream = streams.get(letter.id, {}).get("stream")
@@ -515,6 +521,18 @@ class RelanceLetter(models.Model):
         ):
             return 1
         return PDF_THREADS
+
+    @api.model
+    def _report_assets_ready(self):
+        """Whether the report's style sheets, which wkhtmltopdf fetches from
+        the server, are already generated: on a server that never printed,
+        two wkhtmltopdf asking at once have Odoo generate them twice, and
+        one of them gets an error (its letters without styles)."""
+        qweb = self.env["ir.qweb"]
+        return all(
+            qweb._get_asset_bundle(bundle, js=False).get_attachments("min.css")
+            for bundle in REPORT_ASSETS
+        )
 
     def _render_word(self):
         """``{invoice: docx bytes}``: one Word letter per invoice, from the
