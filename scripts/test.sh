@@ -21,12 +21,22 @@ cleanup() {
 
 log "Odoo tests on fresh database $DB (log: $LOG)"
 set +e
+# Odoo writes to the log file, not to a pipe: a browser a tour leaves behind
+# (Odoo gives up on one that starts too slowly) inherits its output and would
+# hold a pipe open after Odoo exits. The filtered lines follow the file.
 "$PYTHON" "$ODOO_BIN" --addons-path="$ADDONS_PATH" -d "$DB" \
     -i optim_relance --test-enable --test-tags "${TEST_TAGS:-/optim_relance}" \
     --stop-after-init --http-interface=127.0.0.1 --http-port="$PORT" \
-    --log-level=test --max-cron-threads=0 ${WITHOUT_DEMO:+--without-demo=all} 2>&1 | tee "$LOG" | grep -E --line-buffered \
-    ' (ERROR|CRITICAL|WARNING) |odoo\.tests\.(result|stats)|^(FAIL|ERROR):|Traceback|^\s+File|Error:|^odoo\.' 
-odoo_rc=${PIPESTATUS[0]}
+    --log-level=test --max-cron-threads=0 ${WITHOUT_DEMO:+--without-demo=all} >"$LOG" 2>&1 &
+odoo_pid=$!
+tail -n +1 -f --pid="$odoo_pid" "$LOG" | grep -E --line-buffered \
+    ' (ERROR|CRITICAL|WARNING) |odoo\.tests\.(result|stats)|^(FAIL|ERROR):|Traceback|^\s+File|Error:|^odoo\.' &
+filter_pid=$!
+wait "$odoo_pid"
+odoo_rc=$?
+wait "$filter_pid"
+# Browsers of this run's tours that Odoo lost track of.
+pkill -f "_chrome_odoo" 2>/dev/null
 set -e
 
 result=$(grep -E 'odoo\.tests\.result: .* of [0-9]+ tests' "$LOG" | tail -1 || true)
