@@ -165,15 +165,12 @@ class RelanceRun(models.Model):
         their installments locked and checked again (another run, a payment
         may have come first), their texts refreshed if their installments
         changed, then their documents rendered, the reminders recorded and
-        the emails queued.
-
-        :return: what ``relance.letter._render`` returned
-        """
+        the emails queued."""
         self.ensure_one()
         letters.line_ids._relance_lock()
         letters = self._recheck(letters)
         if not letters:
-            return []
+            return
         letters._refresh_snapshot()
         documents = letters._render()
         letters._record(documents)
@@ -183,7 +180,6 @@ class RelanceRun(models.Model):
             letters._log_on_payers(self.env["mail.mail"])
         # Elevated rights: the letters' state, written by this code only.
         letters.sudo().state = "sent"
-        return documents
 
     def _recheck(self, letters):
         """The letters still to send, without the installments no longer to
@@ -362,19 +358,12 @@ class RelanceRun(models.Model):
             return exc
         return None
 
-    def _done(self, documents=None):
-        """All letters processed: the batch document, from ``documents`` (see
-        ``relance.letter._render``) or else from the stored documents; state
-        done."""
+    def _done(self):
+        """All letters processed: the batch document, from the documents of
+        the letters sent; state done."""
         self.ensure_one()
         if self.output != "email" and not self.attachment_id:
-            if documents is None:
-                attachments = self._sent_documents()
-            else:
-                attachments = self.env["ir.attachment"].union(
-                    *(attachment for _letter, _invoice, attachment in documents)
-                )
-            self.sudo().attachment_id = self._build_document(attachments.sudo())
+            self.sudo().attachment_id = self._build_document(self._sent_documents())
         self.sudo().write({"state": "done", "error": False})
 
     def _sent_documents(self):

@@ -268,7 +268,7 @@ class RelanceWizard(models.TransientModel):
             run, _letters = self._create_run(batch, skipped)
             run._enqueue()
             return run._open_action()
-        run, letters, _documents = self._process(batch, skipped)
+        run, letters = self._process(batch, skipped)
         if self.output == "email":
             return self._notify_done(letters, skipped)
         return run._document_download()
@@ -302,12 +302,12 @@ class RelanceWizard(models.TransientModel):
     def _process(self, batch, skipped):
         """The run of ``batch``, processed now in this transaction.
 
-        :return: ``(run, letters, documents)``
+        :return: ``(run, letters sent)``
         """
         run, letters = self._create_run(batch, skipped)
-        documents = run._process_letters(letters)
-        run._done(documents)
-        return run, letters.filtered(lambda letter: letter.state == "sent"), documents
+        run._process_letters(letters)
+        run._done()
+        return run, letters.filtered(lambda letter: letter.state == "sent")
 
     # ------------------------------------------------------------------
     # Automatic sending: the same code in "auto" mode, by email
