@@ -357,12 +357,19 @@ class TestRelanceEndToEnd(harness.ServerCase):
         self.assertEqual(len(received), len(with_email))
         self.assertNotIn("e2e.mail.gamma.garage@contact.example.com", by_recipient)
 
-        subject = f"{COMPANY_NAME} \N{EN DASH} payment reminder"
+        def subject(payer):
+            return harness.squash(
+                f"Reminder no. 1 \N{EN DASH} {self.fmt(payer.total_residual)} outstanding "
+                f"\N{EN DASH} {COMPANY_NAME}"
+            )
+
         for payer in with_email:
             (mail,) = by_recipient[payer.reminder_email]
             context_msg = f"email to {payer.name}"
             self.assertEqual(mail.rcpt_tos, [payer.reminder_email], context_msg)
-            self.assertEqual(mail.subject, subject, context_msg)
+            self.assertEqual(harness.squash(mail.subject), subject(payer), context_msg)
+            self.assertNotIn("Powered by", mail.html_body(), context_msg)
+            self.assertNotIn("/mail/unfollow", mail.html_body(), context_msg)
             self.assertIn(COMPANY_EMAIL, str(mail.message["From"]), context_msg)
             body = harness.squash(html.unescape(re.sub(r"<[^>]+>", " ", mail.html_body())))
             self.assertIn(self.fmt(payer.total_residual), body, f"{context_msg}: body total")
@@ -413,7 +420,7 @@ class TestRelanceEndToEnd(harness.ServerCase):
         self.run_mail_queue()
         (resent,) = self.sink.wait_for(1, since=since)
         self.assertEqual(resent.rcpt_tos, [new_address])
-        self.assertEqual(resent.subject, subject)
+        self.assertEqual(harness.squash(resent.subject), subject(alpha))
         ((_filename, raw),) = resent.pdf_attachments()
         self.assertEqual(
             raw, base64.b64decode(stored_pdf["datas"]), "the stored PDF, not a new one"

@@ -1,3 +1,4 @@
+from . import relance_rate
 from . import relance_level
 from . import relance_history
 from . import relance_letter
@@ -8,3 +9,4 @@ from . import res_company
 from . import relance_run
 from . import relance_run_skip
 from . import ir_actions_report
+from . import res_config_settings

@@ -38,6 +38,21 @@ class AccountMove(models.Model):
         help="Disputes and payment promises of the invoice's installments.",
     )
 
+    reminder_indemnity_amount = fields.Monetary(
+        string="Recovery indemnity",
+        compute="_compute_reminder_indemnity_amount",
+        currency_field="currency_id",
+        help="The fixed indemnity of 40 € for recovery costs (D441-5 of the French Commercial "
+        "Code) this invoice owes as of today: once per late invoice, from professional payers, "
+        "when the company claims it and it is not invoiced yet.",
+    )
+    reminder_indemnity_invoiced = fields.Boolean(
+        string="Indemnity invoiced",
+        copy=False,
+        readonly=True,
+        help="The 40 € indemnity of this invoice was invoiced to the payer: never twice.",
+    )
+
     @api.depends("partner_id", "move_type")
     def _compute_reminder_payer_id(self):
         for move in self:
@@ -103,6 +118,16 @@ class AccountMove(models.Model):
                     )
             texts = [text for text in texts if text]
             move.reminder_hold_text = " · ".join(dict.fromkeys(texts)) or False
+
+    @api.depends_context("tz")
+    def _compute_reminder_indemnity_amount(self):
+        today = fields.Date.context_today(self)
+        late = self.reminder_installment_ids.filtered(
+            lambda line: line.reminder_is_open and line.date_maturity and line.date_maturity < today
+        )
+        amounts = late._reminder_indemnity_amounts(today)
+        for move in self:
+            move.reminder_indemnity_amount = amounts.get(move.id, 0.0)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_reminded(self):

@@ -1,3 +1,4 @@
+import functools
 from datetime import timedelta
 
 from markupsafe import Markup
@@ -6,6 +7,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.osv import expression
 from odoo.tools import SQL, format_amount, format_date
+
+from ..tools import late_penalties
 
 REMINDER_LEVELS = (1, 2, 3)
 
@@ -16,6 +19,9 @@ def level_field(level):
 
 
 REMINDER_DATE_FIELDS = tuple(level_field(level) for level in REMINDER_LEVELS)
+
+# The fixed indemnity for recovery costs per late invoice (Code de commerce, D441-5).
+INDEMNITY_EUR = 40.0
 
 # Why an installment is not chased for now, set by the credit controller.
 BLOCK_FIELDS = ("reminder_block_reason", "reminder_block_note", "reminder_block_until")
@@ -127,6 +133,21 @@ class AccountMoveLine(models.Model):
         string="Promise broken",
         compute="_compute_reminder_promise_broken",
         search="_search_reminder_promise_broken",
+    )
+    reminder_penalty_amount = fields.Monetary(
+        string="Late-payment penalties",
+        compute="_compute_reminder_penalty_amount",
+        currency_field="currency_id",
+        help="Penalties of this installment as of today under the company's rule (see "
+        "Invoicing settings › Reminders), from the day after its due date, or after the last "
+        "day already invoiced.",
+    )
+    reminder_penalty_invoiced_until = fields.Date(
+        string="Penalties invoiced until",
+        copy=False,
+        readonly=True,
+        help="Last day of the late-payment penalties already invoiced to the payer: the next "
+        "penalty invoice starts the day after.",
     )
     # Payer panel: the payer's own fields, edited from the installment form.
     reminder_payer_email = fields.Char(
@@ -449,6 +470,71 @@ class AccountMoveLine(models.Model):
         )
         for line in self:
             line.reminder_is_open = line in open_lines
+
+    @api.depends_context("tz")
+    def _compute_reminder_penalty_amount(self):
+        amounts = self._reminder_penalty_amounts(fields.Date.context_today(self))
+        for line in self:
+            line.reminder_penalty_amount = amounts[line.id]
+
+    def _reminder_penalty_amounts(self, date):
+        """``{line id: late-payment penalties as of date}``, in each
+        installment's currency, rounded once per installment (the rule and
+        the computation: ``tools/late_penalties``, ``relance.rate``). Raises
+        a French error naming a half-year whose rates are missing.
+
+        One query for the rates and one for the payments, whatever the
+        number of installments."""
+        amounts = dict.fromkeys(self.ids, 0.0)
+        rate_model = self.env["relance.rate"]
+        table = rate_model._rate_table()
+        for (company, payer), lines in self.grouped(
+            lambda line: (line.company_id, line.reminder_payer_id)
+        ).items():
+            rule = company._reminder_penalty_rule(payer) if payer else None
+            if not rule:
+                continue
+            rate_of = functools.partial(rate_model._rate_of, table, rule)
+            for line in lines:
+                runs = line._reminder_penalty_runs(date)
+                if runs:
+                    amount = late_penalties.penalty(runs, rate_of)
+                    amounts[line.id] = line.currency_id.round(amount)
+        return amounts
+
+    def _reminder_penalty_runs(self, date):
+        """The days late of this installment up to ``date`` with what was
+        owed on each (``late_penalties.segments``): its amount, less each
+        payment or credit note matched with it from the day after its date;
+        from the day after the last day already invoiced, if any."""
+        self.ensure_one()
+        start = self.date_maturity
+        if start and self.reminder_penalty_invoiced_until:
+            start = max(start, self.reminder_penalty_invoiced_until)
+        payments = [
+            (partial.max_date, partial.debit_amount_currency) for partial in self.matched_credit_ids
+        ]
+        return late_penalties.segments(start, date, self.amount_currency, payments)
+
+    def _reminder_indemnity_amounts(self, date):
+        """``{invoice id: indemnity}``: 40 € for recovery costs (D441-5) once
+        per invoice of these installments late on ``date`` (one of them due
+        before it), however many installments or payments it has, in the
+        invoice's currency; only from professional payers, when the company
+        claims it and it was not invoiced yet."""
+        euro = self.env.ref("base.EUR")
+        amounts = {}
+        for move in self.filtered(
+            lambda line: line.date_maturity and line.date_maturity < date
+        ).move_id:
+            if move.reminder_indemnity_invoiced or not move.company_id._reminder_claims_indemnity(
+                move.reminder_payer_id
+            ):
+                continue
+            amounts[move.id] = euro._convert(
+                INDEMNITY_EUR, move.currency_id, move.company_id, date, round=True
+            )
+        return amounts
 
     @api.depends(
         "reminder_payer_id.reminder_email",

@@ -13,8 +13,9 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.http import request
 from odoo.tools import format_amount, format_date
+from odoo.tools.misc import formatLang
 
-from ..tools import pdf_threads, relance_docx
+from ..tools import late_penalties, pdf_threads, relance_docx
 from .account_move_line import LEVEL_RANGE_CONSTRAINT, level_field
 
 OUTPUTS = [
@@ -35,7 +36,9 @@ PDF_THREADS = 2
 REPORT = "optim_relance.action_report_relance_letter"
 # The style sheets of Odoo's PDF reports (web.report_layout, minimal_layout).
 REPORT_ASSETS = ("web.report_assets_common", "web.report_assets_pdf")
-EMAIL_LAYOUT = "mail.mail_notification_light"
+# Odoo's light layout without "Powered by Odoo" nor "Unfollow": a payment
+# reminder is not a newsletter.
+EMAIL_LAYOUT = "optim_relance.mail_layout_relance"
 MIMETYPES = {
     "pdf": "application/pdf",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -51,6 +54,23 @@ TEXT_VALUES = (
     "total_amount_text",
     "date_level_1",
     "date_level_2",
+    "penalty_total_text",
+    "indemnity_total_text",
+    "claimed_total_text",
+    "penalty_rate_text",
+    "penalty_clause_text",
+    "penalty_label",
+    "indemnity_label",
+    "unpaid_text",
+)
+
+# What a letter claims besides the residual (see ``_claim_values``).
+CLAIM_FIELDS = (
+    "penalty_amount",
+    "indemnity_amount",
+    "indemnity_count",
+    "claimed_amount",
+    "penalty_rate",
 )
 
 # What ``_create_letters`` renders once and stores on each letter.
@@ -65,6 +85,8 @@ SNAPSHOT = (
     "title",
     "intro_html",
     "closing_html",
+    "show_penalties",
+    *CLAIM_FIELDS,
 )
 
 # What an email template may show without its author being a template editor
@@ -77,6 +99,8 @@ EMAIL_VARIABLES = (
     "object.title",
     "object.level",
     "object.line_count",
+    "object.email_lines_html",
+    "object.payment_html",
     *(f"object.{fname}" for fname in TEXT_VALUES),
 )
 
@@ -162,6 +186,22 @@ class RelanceLetter(models.Model):
     title = fields.Char(readonly=True)
     intro_html = fields.Html(string="Opening text", readonly=True, sanitize=False)
     closing_html = fields.Html(string="Closing text", readonly=True, sanitize=False)
+    # What it claims besides the residual (levels with ``show_penalties``),
+    # computed as of its date: French late-payment penalties and the 40 €
+    # indemnity per late invoice (account.move.line._reminder_penalty_amounts).
+    show_penalties = fields.Boolean(string="Penalties shown", readonly=True)
+    penalty_amount = fields.Monetary(string="Late-payment penalties", readonly=True)
+    indemnity_amount = fields.Monetary(string="Recovery indemnity", readonly=True)
+    indemnity_count = fields.Integer(string="Invoices with an indemnity", readonly=True)
+    claimed_amount = fields.Monetary(
+        string="Total claimed", readonly=True, help="Residual, penalties and indemnity."
+    )
+    penalty_rate = fields.Float(
+        string="Penalty rate (%)",
+        digits=(16, 2),
+        readonly=True,
+        help="Annual rate of the penalties in the half-year of the reminder date.",
+    )
     # The same values as text, for the email templates.
     reminder_date_text = fields.Char(compute="_compute_text_values")
     deadline_text = fields.Char(compute="_compute_text_values")
@@ -169,6 +209,17 @@ class RelanceLetter(models.Model):
     total_amount_text = fields.Char(compute="_compute_text_values")
     date_level_1 = fields.Char(compute="_compute_text_values")
     date_level_2 = fields.Char(compute="_compute_text_values")
+    penalty_total_text = fields.Char(compute="_compute_text_values")
+    indemnity_total_text = fields.Char(compute="_compute_text_values")
+    claimed_total_text = fields.Char(compute="_compute_text_values")
+    penalty_rate_text = fields.Char(compute="_compute_text_values")
+    penalty_clause_text = fields.Char(compute="_compute_text_values")
+    penalty_label = fields.Char(compute="_compute_text_values")
+    indemnity_label = fields.Char(compute="_compute_text_values")
+    unpaid_text = fields.Char(compute="_compute_text_values")
+    # The installments and how to pay them, as the emails show them.
+    email_lines_html = fields.Html(compute="_compute_email_html", sanitize=False)
+    payment_html = fields.Html(compute="_compute_email_html", sanitize=False)
     level_config_id = fields.Many2one("relance.level", compute="_compute_level_config_id")
     mail_state = fields.Selection(related="mail_id.state", string="Email status", store=True)
     run_id = fields.Many2one(
@@ -312,11 +363,23 @@ class RelanceLetter(models.Model):
                     "previous_date_1": letter._previous_level_date(1, lines),
                     "previous_date_2": letter._previous_level_date(2, lines),
                     "title": config.with_context(lang=letter.lang).name,
+                    "show_penalties": config.show_penalties,
                 }
             )
+            letter.update(letter._claim_values(lines))
             letter.intro_html, letter.closing_html = letter._render_texts()
 
-    @api.depends("lang", "date", "deadline", "amount_total", "amount_residual")
+    @api.depends(
+        "lang",
+        "date",
+        "deadline",
+        "amount_total",
+        "amount_residual",
+        "penalty_amount",
+        "indemnity_amount",
+        "indemnity_count",
+        "penalty_rate",
+    )
     def _compute_text_values(self):
         for letter in self:
             values = letter._text_values()
@@ -339,6 +402,40 @@ class RelanceLetter(models.Model):
     def _total_amount(self, lines):
         return self.currency_id.round(sum(lines.mapped("amount_currency")))
 
+    def _claim_values(self, lines):
+        """What the letter claims on ``lines`` besides their residual, as of
+        its date, when its level shows penalties: the penalties, the 40 €
+        indemnities (their number), the total claimed and the rate applied
+        on its date. Raises a French error when a half-year's rates are
+        missing: nothing is claimed at a wrong rate."""
+        self.ensure_one()
+        residual = self._total_residual(lines)
+        if not self.show_penalties:
+            return {
+                "penalty_amount": 0.0,
+                "indemnity_amount": 0.0,
+                "indemnity_count": 0,
+                "claimed_amount": residual,
+                "penalty_rate": 0.0,
+            }
+        penalty = self.currency_id.round(sum(lines._reminder_penalty_amounts(self.date).values()))
+        indemnities = lines._reminder_indemnity_amounts(self.date)
+        indemnity = self.currency_id.round(sum(indemnities.values()))
+        rule = self.company_id._reminder_penalty_rule(self.partner_id)
+        rate = 0.0
+        if rule:
+            rates = self.env["relance.rate"]
+            rate = rates._rate_of(
+                rates._rate_table(), rule, late_penalties.half_year_start(self.date)
+            )
+        return {
+            "penalty_amount": penalty,
+            "indemnity_amount": indemnity,
+            "indemnity_count": len(indemnities),
+            "claimed_amount": self.currency_id.round(residual + penalty + indemnity),
+            "penalty_rate": rate,
+        }
+
     def _fmt_date(self, date):
         return format_date(self.env, date, lang_code=self.lang) if date else ""
 
@@ -346,20 +443,26 @@ class RelanceLetter(models.Model):
         return format_amount(self.env, amount, self.currency_id, lang_code=self.lang)
 
     def _line_rows(self, lines=None):
-        """The table of installments, as display strings, for every output."""
+        """The table of installments, as display strings, for every output
+        (``penalty``: empty when the letter shows no penalties)."""
         self.ensure_one()
+        lines = self.line_ids if lines is None else lines
+        penalties = lines._reminder_penalty_amounts(self.date) if self.show_penalties else {}
         rows = []
-        for line in self.line_ids if lines is None else lines:
+        for line in lines:
             maturity = line.date_maturity
             days_late = max((self.date - maturity).days, 0) if maturity else 0
+            invoice = line.move_id
             rows.append(
                 {
-                    "invoice": line.move_id.name,
-                    "invoice_date": self._fmt_date(line.move_id.invoice_date),
+                    "invoice": invoice.name,
+                    "invoice_date": self._fmt_date(invoice.invoice_date),
                     "date_maturity": self._fmt_date(maturity),
                     "days_late": days_late,
                     "amount": self._fmt_amount(line.amount_currency),
                     "residual": self._fmt_amount(line.amount_residual_currency),
+                    "penalty": self._fmt_amount(penalties[line.id]) if penalties else "",
+                    "payment_reference": invoice.payment_reference or invoice.name,
                 }
             )
         return rows
@@ -371,10 +474,14 @@ class RelanceLetter(models.Model):
         if lines is None:
             residual, total = self.amount_residual, self.amount_total
             date_1, date_2 = self.previous_date_1, self.previous_date_2
+            claim = {fname: self[fname] for fname in CLAIM_FIELDS}
         else:
             residual, total = self._total_residual(lines), self._total_amount(lines)
             date_1 = self._previous_level_date(1, lines)
             date_2 = self._previous_level_date(2, lines)
+            claim = self._claim_values(lines)
+        invoices = (self.line_ids if lines is None else lines).move_id
+        wording = self._penalty_wording(claim, len(invoices))
         return {
             "total_residual": residual,
             "reminder_date_text": self._fmt_date(self.date),
@@ -383,15 +490,217 @@ class RelanceLetter(models.Model):
             "total_amount_text": self._fmt_amount(total),
             "date_level_1": self._fmt_date(date_1),
             "date_level_2": self._fmt_date(date_2),
+            "penalty_total_text": self._fmt_amount(claim["penalty_amount"]),
+            "indemnity_total_text": self._fmt_amount(claim["indemnity_amount"]),
+            "claimed_total_text": self._fmt_amount(claim["claimed_amount"]),
+            **wording,
         }
+
+    def _penalty_wording(self, claim, invoice_count):
+        """The words of the letter's claim, in its language: the rule of law
+        that applies to its payer (``penalty_clause_text``, for the level
+        texts), the rate applied, the labels of its totals, and how many
+        invoices remain unpaid (real plurals, no “(s)”)."""
+        self.ensure_one()
+        env = self.with_context(lang=self.lang).env
+        company = self.company_id
+        rule = company._reminder_penalty_rule(self.partner_id)
+        indemnity = company._reminder_claims_indemnity(self.partner_id)
+        percent = functools.partial(company._reminder_percent, lang=self.lang)
+        rate = claim["penalty_rate"]
+        rate_text = ""
+        if rule and self.show_penalties:
+            fname, factor, points = rule
+            if fname == "ecb_rate":
+                rate_text = env._(
+                    "%(rate)s a year (ECB rate of %(ecb)s plus %(points)s points)",
+                    rate=percent(rate),
+                    ecb=percent(rate - points),
+                    points=self._fmt_number(points),
+                )
+            elif fname == "legal_rate_pro":
+                rate_text = env._(
+                    "%(rate)s a year (three times the legal interest rate of %(legal)s)",
+                    rate=percent(rate),
+                    legal=percent(rate / factor),
+                )
+            elif fname == "legal_rate_individual":
+                rate_text = env._("%(rate)s a year (legal interest rate)", rate=percent(rate))
+            else:
+                rate_text = env._("%(rate)s a year (contractual rate)", rate=percent(rate))
+        if claim["indemnity_count"] == 1:
+            indemnity_label = env._("Fixed indemnity for recovery costs (40 € × 1 invoice)")
+        else:
+            indemnity_label = env._(
+                "Fixed indemnity for recovery costs (40 € × %(count)s invoices)",
+                count=claim["indemnity_count"],
+            )
+        if invoice_count == 1:
+            unpaid_text = env._("1 invoice remains unpaid")
+        else:
+            unpaid_text = env._("%(count)s invoices remain unpaid", count=invoice_count)
+        return {
+            "penalty_rate_text": rate_text,
+            "penalty_clause_text": self._penalty_clause(env, rule, indemnity),
+            "penalty_label": env._(
+                "Late-payment penalties as of %(date)s", date=self._fmt_date(self.date)
+            ),
+            "indemnity_label": indemnity_label,
+            "unpaid_text": unpaid_text,
+        }
+
+    def _penalty_clause(self, env, rule, indemnity):
+        """The sentence of law on what a late payment costs this payer."""
+        if rule is None:
+            if not indemnity:
+                return ""
+            return env._(
+                "Under article L441-10 of the French Commercial Code, any late payment makes a "
+                "fixed indemnity of 40 € per invoice for recovery costs due by law, without any "
+                "reminder being needed (article D441-5 of the same code)."
+            )
+        fname, _factor, points = rule
+        if fname == "legal_rate_individual":
+            return env._(
+                "Under article 1231-6 of the French Civil Code, the sums due bear interest at the "
+                "legal interest rate."
+            )
+        if fname == "ecb_rate":
+            if indemnity:
+                return env._(
+                    "Under article L441-10 of the French Commercial Code, any late payment makes "
+                    "due by law, without any reminder being needed, late-payment penalties at the "
+                    "rate applied by the European Central Bank to its most recent refinancing "
+                    "operation plus %(points)s points, and a fixed indemnity of 40 € per invoice "
+                    "for recovery costs (article D441-5 of the same code).",
+                    points=self._fmt_number(points),
+                )
+            return env._(
+                "Under article L441-10 of the French Commercial Code, any late payment makes due "
+                "by law, without any reminder being needed, late-payment penalties at the rate "
+                "applied by the European Central Bank to its most recent refinancing operation "
+                "plus %(points)s points.",
+                points=self._fmt_number(points),
+            )
+        if fname == "legal_rate_pro":
+            if indemnity:
+                return env._(
+                    "Under article L441-10 of the French Commercial Code and our terms of sale, "
+                    "any late payment makes due by law, without any reminder being needed, "
+                    "late-payment penalties at three times the legal interest rate, and a fixed "
+                    "indemnity of 40 € per invoice for recovery costs (article D441-5 of the "
+                    "same code)."
+                )
+            return env._(
+                "Under article L441-10 of the French Commercial Code and our terms of sale, any "
+                "late payment makes due by law, without any reminder being needed, late-payment "
+                "penalties at three times the legal interest rate."
+            )
+        rate = self.company_id._reminder_percent(points, self.lang)
+        if indemnity:
+            return env._(
+                "Under article L441-10 of the French Commercial Code and our terms of sale, any "
+                "late payment makes due by law, without any reminder being needed, late-payment "
+                "penalties at the rate of %(rate)s a year, and a fixed indemnity of 40 € per "
+                "invoice for recovery costs (article D441-5 of the same code).",
+                rate=rate,
+            )
+        return env._(
+            "Under article L441-10 of the French Commercial Code and our terms of sale, any late "
+            "payment makes due by law, without any reminder being needed, late-payment penalties "
+            "at the rate of %(rate)s a year.",
+            rate=rate,
+        )
+
+    def _fmt_number(self, value):
+        """``value`` in the letter's language, without decimals when whole."""
+        env = self.with_context(lang=self.lang).env
+        return formatLang(env, value, digits=0 if float(value).is_integer() else 2)
+
+    def _payment_accounts(self):
+        """The company's bank accounts the customer pays to: those of the
+        letter's invoices (their “Recipient Bank”), else the company's first."""
+        self.ensure_one()
+        accounts = self.line_ids.move_id.partner_bank_id
+        return accounts or self.company_id.partner_id.bank_ids[:1]
+
+    def _payment_values(self, invoices=None):
+        """How to pay, in the letter's language, for every output: a line per
+        bank account (holder, IBAN, BIC) and the payment references to quote
+        (of ``invoices``, by default the letter's)."""
+        self.ensure_one()
+        env = self.with_context(lang=self.lang).env
+        invoices = self.line_ids.move_id if invoices is None else invoices
+        accounts = []
+        for account in self._payment_accounts():
+            text = env._(
+                "By bank transfer to %(holder)s: IBAN %(iban)s",
+                holder=account.acc_holder_name or account.partner_id.name or "",
+                iban=account.acc_number or "",
+            )
+            if account.bank_bic:
+                text = env._("%(transfer)s, BIC %(bic)s", transfer=text, bic=account.bank_bic)
+            accounts.append(text)
+        references = list(
+            dict.fromkeys(invoice.payment_reference or invoice.name for invoice in invoices)
+        )
+        if len(references) == 1:
+            reference_text = env._(
+                "Please quote the payment reference: %(reference)s", reference=references[0]
+            )
+        else:
+            reference_text = env._(
+                "Please quote the payment reference of each invoice: %(references)s",
+                references=", ".join(references),
+            )
+        return {
+            "title": env._("How to pay"),
+            "accounts": accounts,
+            "reference_text": reference_text if references else "",
+        }
+
+    @api.depends_context("lang")
+    def _compute_email_html(self):
+        """The installments (with a link to each invoice on the customer
+        portal, where it is downloaded and paid online) and how to pay, as
+        the emails show them: rendered by QWeb, every value escaped."""
+        qweb = self.env["ir.qweb"]
+        for letter in self:
+            local = letter.with_context(lang=letter.lang)
+            invoices = letter.line_ids.move_id
+            values = {
+                "letter": local,
+                "rows": local._line_rows(),
+                "urls": {
+                    invoice.name: invoice.get_base_url() + invoice.get_portal_url()
+                    for invoice in invoices
+                },
+                "payment": local._payment_values(),
+                "online_payment": letter._online_payment(),
+            }
+            letter.email_lines_html = qweb._render("optim_relance.relance_email_lines", values)
+            letter.payment_html = qweb._render("optim_relance.relance_payment_info", values)
+
+    def _online_payment(self):
+        """Whether the customer portal offers to pay online in the letter's
+        company (a payment provider is enabled)."""
+        if "payment.provider" not in self.env:
+            return False
+        # Elevated rights: whether one exists, not what it is.
+        providers = self.env["payment.provider"].sudo()
+        return bool(
+            providers.search_count(
+                [("state", "in", ("enabled", "test")), ("company_id", "=", self.company_id.id)],
+                limit=1,
+            )
+        )
 
     def _render_context(self, lines=None):
         """Variables of the level's texts (besides ``object``, the payer)."""
         self.ensure_one()
-        lines = self.line_ids if lines is None else lines
         return {
             "company": self.company_id,
-            "lines": lines,
+            "lines": self.line_ids if lines is None else lines,
             "level": self.level,
             **self._text_values(lines),
         }
@@ -565,7 +874,9 @@ class RelanceLetter(models.Model):
         company = self.company_id
         payer = self.partner_id
         text_values = self._text_values(lines)
+        indemnity_count = self._claim_values(lines)["indemnity_count"] if self.show_penalties else 0
         intro_html, closing_html = self._render_texts(lines)
+        payment = self._payment_values(invoice)
         return {
             "company_name": company.name,
             "company_address": relance_docx.address_lines(company.partner_id),
@@ -591,6 +902,17 @@ class RelanceLetter(models.Model):
             "lines": self._line_rows(lines),
             "total_amount": text_values["total_amount_text"],
             "total_residual": text_values["total_residual_text"],
+            "show_penalties": self.show_penalties,
+            "penalty_label": text_values["penalty_label"],
+            "penalty_rate_text": text_values["penalty_rate_text"],
+            "penalty_total": text_values["penalty_total_text"],
+            "indemnity_label": text_values["indemnity_label"] if indemnity_count else "",
+            "indemnity_total": text_values["indemnity_total_text"],
+            "claimed_total": text_values["claimed_total_text"],
+            "payment_title": payment["title"],
+            "bank_accounts": payment["accounts"],
+            "payment_reference": invoice.payment_reference or invoice.name,
+            "payment_reference_text": payment["reference_text"],
             "level": self.level,
             "logo": company.logo,
         }
@@ -790,7 +1112,8 @@ class RelanceLetter(models.Model):
                 raise UserError(
                     self.env._(
                         "The reminder level “%(level)s” of %(company)s has no email template: "
-                        "choose one on the level (Invoicing › Configuration › Reminder levels).",
+                        "choose one on the level (Invoicing › Configuration › Reminders › "
+                        "Reminder levels).",
                         level=config.display_name,
                         company=letter.company_id.name,
                     )

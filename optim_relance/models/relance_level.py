@@ -64,7 +64,8 @@ class RelanceLevel(models.Model):
         sanitize=False,
         help="Text before the table of installments. Variables: object (the payer), company, "
         "lines, level, reminder_date_text, deadline_text, total_residual_text, "
-        "total_amount_text, date_level_1, date_level_2.",
+        "total_amount_text, date_level_1, date_level_2, unpaid_text, penalty_clause_text, "
+        "penalty_rate_text, penalty_total_text, indemnity_total_text, claimed_total_text.",
     )
     letter_closing = fields.Html(
         string="Closing text",
@@ -103,6 +104,15 @@ class RelanceLevel(models.Model):
         string="Payment deadline (days)",
         default=8,
         help="Days given to pay from the reminder date; available as “deadline_text” in the texts.",
+    )
+    show_penalties = fields.Boolean(
+        string="Show penalties",
+        compute="_compute_show_penalties",
+        store=True,
+        readonly=False,
+        help="The letters and emails of this level add to the residual the late-payment "
+        "penalties as of the reminder date and the 40 € recovery indemnity per late invoice "
+        "(company settings, Invoicing › Settings › Reminders), up to the total claimed.",
     )
     mail_template_id = fields.Many2one(
         "mail.template",
@@ -325,6 +335,12 @@ class RelanceLevel(models.Model):
         is saved, so that no later Word run fails on it."""
         for level in self.filtered("docx_template"):
             relance_docx.check_template(self.env, base64.b64decode(level.docx_template))
+
+    @api.depends("level")
+    def _compute_show_penalties(self):
+        """By default the firm reminder and the formal notice claim them."""
+        for level in self:
+            level.show_penalties = level.level >= 2
 
     def _compute_render_model(self):
         self.render_model = "res.partner"

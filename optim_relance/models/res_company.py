@@ -1,8 +1,59 @@
-from odoo import api, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.tools.misc import formatLang
+
+PENALTY_MODES = [
+    ("ecb_plus", "ECB rate + points (legal default)"),
+    ("legal_x3", "Three times the legal interest rate (contractual floor)"),
+    ("fixed", "Contractual rate"),
+    ("none", "No penalties"),
+]
 
 
 class ResCompany(models.Model):
     _inherit = "res.company"
+
+    reminder_penalty_mode = fields.Selection(
+        PENALTY_MODES,
+        string="Late-payment penalties",
+        default="ecb_plus",
+        required=True,
+        help="How the late-payment penalties of L441-10 of the French Commercial Code are "
+        "computed: by default the ECB main refinancing rate plus 10 points; a contract may set "
+        "another rate, no lower than three times the legal interest rate.",
+    )
+    reminder_penalty_points = fields.Float(
+        string="Points over the ECB rate", digits=(16, 2), default=10.0
+    )
+    reminder_penalty_rate = fields.Float(
+        string="Contractual penalty rate (%)",
+        digits=(16, 2),
+        help="Annual rate of the late-payment penalties set by your terms of sale.",
+    )
+    reminder_claim_indemnity = fields.Boolean(
+        string="Claim the 40 € recovery indemnity",
+        default=True,
+        help="The fixed indemnity of 40 € per late invoice for recovery costs (D441-5 of the "
+        "French Commercial Code), due by professional customers without any reminder.",
+    )
+    reminder_penalty_product_id = fields.Many2one(
+        "product.product",
+        string="Penalties product",
+        help="Product of the late-payment penalty lines, when penalties are invoiced.",
+    )
+    reminder_indemnity_product_id = fields.Many2one(
+        "product.product",
+        string="Indemnity product",
+        help="Product of the 40 € recovery indemnity lines, when penalties are invoiced.",
+    )
+
+    _sql_constraints = [
+        (
+            "reminder_penalty_positive",
+            "CHECK(reminder_penalty_points >= 0 AND reminder_penalty_rate >= 0)",
+            "A penalty rate cannot be negative.",
+        ),
+    ]
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -16,3 +67,45 @@ class ResCompany(models.Model):
         database holds a few companies, not enough to page through)."""
         companies = self.sudo().with_context(active_test=False).search([])  # pylint: disable=no-search-all
         self.env["relance.level"]._create_company_levels(companies)
+
+    @api.constrains("reminder_penalty_mode", "reminder_penalty_rate")
+    def _check_reminder_penalty_rate(self):
+        for company in self:
+            if company.reminder_penalty_mode == "fixed" and not company.reminder_penalty_rate:
+                raise ValidationError(
+                    self.env._(
+                        "Enter the contractual penalty rate of %(company)s.", company=company.name
+                    )
+                )
+
+    # ------------------------------------------------------------------
+    # The rule of a payer's penalties
+    # ------------------------------------------------------------------
+    def _reminder_penalty_rule(self, payer):
+        """How ``payer``'s penalties are computed in this company:
+        ``(rate field of relance.rate or None, factor, points)``, the annual
+        rate of a half-year being ``rate × factor + points``; ``None`` when
+        no penalty applies."""
+        self.ensure_one()
+        payer = payer.commercial_partner_id
+        if self.reminder_penalty_mode == "none":
+            return None
+        if payer.reminder_is_consumer:
+            return ("legal_rate_individual", 1, 0.0)
+        if payer.reminder_penalty_points:
+            return ("ecb_rate", 1, payer.reminder_penalty_points)
+        return {
+            "ecb_plus": ("ecb_rate", 1, self.reminder_penalty_points),
+            "legal_x3": ("legal_rate_pro", 3, 0.0),
+            "fixed": (None, 0, self.reminder_penalty_rate),
+        }[self.reminder_penalty_mode]
+
+    def _reminder_claims_indemnity(self, payer):
+        self.ensure_one()
+        return (
+            self.reminder_claim_indemnity and not payer.commercial_partner_id.reminder_is_consumer
+        )
+
+    def _reminder_percent(self, value, lang):
+        """``value`` as a percentage in ``lang`` (“12,15 %”)."""
+        return self.env._("%(rate)s %%", rate=formatLang(self.with_context(lang=lang).env, value))

@@ -63,6 +63,17 @@ class ResPartner(models.Model):
     reminder_open_count = fields.Integer(
         string="Open installments", compute="_compute_reminder_totals"
     )
+    reminder_is_consumer = fields.Boolean(
+        string="Private individual",
+        help="A consumer, not a business: no 40 € recovery indemnity, and late-payment interest "
+        "at the legal interest rate for individuals.",
+    )
+    reminder_penalty_points = fields.Float(
+        string="Penalty points over the ECB rate",
+        digits=(16, 2),
+        help="When set, this payer's late-payment penalties are the ECB rate plus these points, "
+        "whatever the company's rule (public bodies: 8 points). Empty: the company's rule.",
+    )
 
     def _relance_set_collection(self, vals):
         """Write the payer's collection details (reminder email, collection

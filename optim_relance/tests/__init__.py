@@ -15,3 +15,4 @@ from . import test_worklist
 from . import test_worklist_tour
 from . import test_relance_run
 from . import test_run_tour
+from . import test_penalties

@@ -18,6 +18,7 @@ from odoo.tests import new_test_user
 from odoo.tools import SQL, format_amount, format_date
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+from odoo.addons.optim_relance.tools import late_penalties
 
 TODAY = date(2024, 6, 15)
 FROZEN_NOW = "2024-06-15 12:00:00"
@@ -144,6 +145,29 @@ class RelanceCase(AccountTestInvoicingCommon):
     today = TODAY
 
     @classmethod
+    def _add_test_rates(cls):
+        """Test rates (not official figures) for the half-years after the
+        last one shipped, up to the next one: letters of today's date claim
+        penalties on levels 2 and 3."""
+        Rate = cls.env["relance.rate"]
+        start = max(Rate.search([]).mapped("date_from"))
+        stop = late_penalties.next_half_year(
+            late_penalties.half_year_start(fields.Date.context_today(Rate))
+        )
+        vals = []
+        while (start := late_penalties.next_half_year(start)) <= stop:
+            vals.append(
+                {
+                    "date_from": start,
+                    "ecb_rate": 2.0,
+                    "legal_rate_pro": 3.0,
+                    "legal_rate_individual": 7.0,
+                    "note": "test",
+                }
+            )
+        Rate.create(vals)
+
+    @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.company = cls.env.company
@@ -154,6 +178,7 @@ class RelanceCase(AccountTestInvoicingCommon):
         cls.WizardClass = cls.env.registry["relance.wizard"]
         cls.LetterClass = cls.env.registry["relance.letter"]
         cls.company.write({"city": "Lyon", "email": "compta@company-one.test"})
+        cls._add_test_rates()
         PaymentTerm = cls.env["account.payment.term"]
         cls.pay_terms_30 = PaymentTerm.create(
             {

@@ -115,6 +115,10 @@ class TestRelanceOutputs(RelanceCase, HttpCase):
     def assert_invoices_in_text(self, text, lines, pattern=r"(?:INV|SUD)/\d{4}/\d{5}"):
         """The text lists exactly the invoices of ``lines``, each as many
         times as it has installments there."""
+        # Not the references to quote in "How to pay": the table's rows.
+        text = re.sub(
+            r"Please quote the payment reference.*?(?=\n\s*\n|\f|\Z)", "", text, flags=re.S
+        )
         found = sorted(re.findall(pattern, text))
         self.assertEqual(found, sorted(line.move_id.name for line in lines), text)
 
@@ -316,6 +320,7 @@ class TestRelanceOutputs(RelanceCase, HttpCase):
 
     def test_pdf_level_texts(self):
         """Level 2 recalls the level 1 date; level 3 both dates and a deadline."""
+        self.company.write({"reminder_penalty_mode": "fixed", "reminder_penalty_rate": 10.0})
         a1 = self.installments(self.create_late_invoice(self.payer_a, 60, amount=500.0))
         a2 = self.installments(self.create_late_invoice(self.payer_a, 50, amount=700.0))
         a1._relance_record(1, self.ago(30), "manual")
@@ -361,10 +366,11 @@ class TestRelanceOutputs(RelanceCase, HttpCase):
             "unpaid.",
             flat,
         )
+        claimed = round(800.0 + round(800.0 * 0.10 * 70 / 365, 2) + self.indemnity(), 2)
         self.assertIn(
             squash(
-                f"We hereby give you formal notice to pay the sum of {self.fmt(800.0)} by "
-                f"{self.d(-8)} at the latest."
+                f"We hereby give you formal notice to pay the sum of {self.fmt(claimed)}, of "
+                f"which {self.fmt(800.0)} in principal, by {self.d(-8)} at the latest."
             ),
             flat,
         )
@@ -460,7 +466,9 @@ class TestRelanceOutputs(RelanceCase, HttpCase):
                     {
                         "state": "outgoing",
                         "email_to": payer.reminder_email,
-                        "subject": "company_1_data – payment reminder",
+                        "subject": (
+                            f"Reminder no. 1 – {self.fmt(total)} outstanding – company_1_data"
+                        ),
                         "email_from": '"company_1_data" <compta@company-one.test>',
                         "auto_delete": False,
                         "message_type": "email_outgoing",
@@ -469,10 +477,11 @@ class TestRelanceOutputs(RelanceCase, HttpCase):
             )
             self.assertEqual(mail.attachment_ids, letter)
             body = squash(html2plaintext(mail.body_html))
+            count = len(lines.move_id)
+            unpaid = "1 invoice remains unpaid" if count == 1 else f"{count} invoices remain unpaid"
             self.assertIn(
                 squash(
-                    f"Unless we are mistaken, {len(lines)} installment(s) totalling "
-                    f"*{self.fmt(total)}* remain unpaid to date."
+                    f"Unless we are mistaken, {unpaid} to date, for a total of *{self.fmt(total)}*:"
                 ),
                 body,
             )
@@ -488,9 +497,12 @@ class TestRelanceOutputs(RelanceCase, HttpCase):
             )
             self.assertEqual(len(log), 1)
             self.assertIn(f"emailed to {payer.reminder_email}", log.body)
-            # Sent inside Odoo's light email layout, with the company's coordinates.
-            self.assertIn("company_1_data", mail.body_html)
-            self.assertIn("Reminder letter", mail.body_html)
+            # Sent inside the reminders' email layout (Odoo's light one, with the
+            # company's coordinates, without "Powered by Odoo" nor "Unfollow").
+            self.assertIn("<b>company_1_data</b>", mail.body_html)
+            self.assertIn("compta@company-one.test", mail.body_html)
+            self.assertNotIn("Powered by", mail.body_html)
+            self.assertNotIn("unfollow", mail.body_html.lower())
             # History: the email channel and the PDF it carried.
             history = self.history_of(lines)
             self.assertEqual(len(history), len(lines))
@@ -502,7 +514,12 @@ class TestRelanceOutputs(RelanceCase, HttpCase):
             self.assert_invoices_in_text(text, lines)
             self.assertIn(squash(f"Total {self.fmt(total)} {self.fmt(total)}"), squash(text))
 
+    def indemnity(self):
+        """40 € in the company's currency."""
+        return self.env.ref("base.EUR")._convert(40.0, self.currency, self.company, self.today)
+
     def test_email_level_texts(self):
+        self.company.write({"reminder_penalty_mode": "fixed", "reminder_penalty_rate": 10.0})
         line_2 = self.installments(self.create_late_invoice(self.payer_a, 60, amount=500.0))
         line_2._relance_record(1, self.ago(30), "manual")
         line_3 = self.installments(self.create_late_invoice(self.payer_b, 70, amount=800.0))
@@ -512,20 +529,33 @@ class TestRelanceOutputs(RelanceCase, HttpCase):
             self.make_wizard(line_2, level=2, output="email").action_confirm()
             self.make_wizard(line_3, level=3, output="email").action_confirm()
         mail_2, mail_3 = self.mails_of(self.payer_a), self.mails_of(self.payer_b)
-        self.assertEqual(mail_2.subject, "company_1_data – second reminder: unpaid invoices")
+        self.assertEqual(
+            mail_2.subject, f"Reminder no. 2 – {self.fmt(500.0)} outstanding – company_1_data"
+        )
         self.assertIn(
             squash(
-                f"Despite our reminder of {self.d(30)}, 1 installment(s) totalling "
-                f"*{self.fmt(500.0)}* remain unpaid."
+                f"Despite our reminder of {self.d(30)}, 1 invoice remains unpaid, for a total of "
+                f"*{self.fmt(500.0)}*:"
             ),
             squash(html2plaintext(mail_2.body_html)),
         )
-        self.assertEqual(mail_3.subject, "company_1_data – formal notice to pay")
+        self.assertEqual(
+            mail_3.subject,
+            f"Formal notice (reminder no. 3) – {self.fmt(800.0)} outstanding – company_1_data",
+        )
+        # 10 % a year for 70 days on 800, and the 40 € indemnity.
+        claimed = round(800.0 + round(800.0 * 0.10 * 70 / 365, 2) + self.indemnity(), 2)
         self.assertIn(
             squash(
-                f"Despite our reminders of {self.d(40)} and {self.d(20)}, 1 installment(s) "
-                f"totalling *{self.fmt(800.0)}* remain unpaid. Please find attached our formal "
-                f"notice to pay by *{self.d(-8)}* at the latest."
+                f"Despite our reminders of {self.d(40)} and {self.d(20)}, 1 invoice remains "
+                f"unpaid, for a total of *{self.fmt(800.0)}*:"
+            ),
+            squash(html2plaintext(mail_3.body_html)),
+        )
+        self.assertIn(
+            squash(
+                f"We hereby give you formal notice to pay the total claimed of "
+                f"*{self.fmt(claimed)}* by *{self.d(-8)}* at the latest."
             ),
             squash(html2plaintext(mail_3.body_html)),
         )
@@ -637,6 +667,8 @@ class TestRelanceOutputs(RelanceCase, HttpCase):
         self.assertIn(b2.name, docx_text(document.raw))
 
     def test_word_level_texts(self):
+        self.company.write({"reminder_penalty_mode": "fixed", "reminder_penalty_rate": 10.0})
+        claimed = round(800.0 + round(800.0 * 0.10 * 70 / 365, 2) + self.indemnity(), 2)
         line_2 = self.installments(self.create_late_invoice(self.payer_a, 60, amount=500.0))
         line_2._relance_record(1, self.ago(30), "manual")
         line_3 = self.installments(self.create_late_invoice(self.payer_b, 70, amount=800.0))
@@ -669,8 +701,8 @@ class TestRelanceOutputs(RelanceCase, HttpCase):
             "Dear Sir or Madam,",
             f"Despite our reminders of {self.d(40)} and {self.d(20)}, the invoices below remain "
             "unpaid.",
-            f"We hereby give you formal notice to pay the sum of {self.fmt(800.0)} by "
-            f"{self.d(-8)} at the latest.",
+            f"We hereby give you formal notice to pay the sum of {self.fmt(claimed)}, of which "
+            f"{self.fmt(800.0)} in principal, by {self.d(-8)} at the latest.",
             "Yours faithfully,",
         ]
         self.assertEqual(

@@ -61,6 +61,8 @@ def labels(env):
         "place_date": env._("%(city)s, %(date)s"),
         "siret": env._("SIRET"),
         "vat": env._("VAT"),
+        "penalty": env._("Penalties"),
+        "total_claimed": env._("Total claimed"),
     }
 
 
@@ -97,6 +99,8 @@ def sample_values():
         "days_late": 45,
         "amount": "1 200,00 €",
         "residual": "1 200,00 €",
+        "penalty": "21,07 €",
+        "payment_reference": "FAC/2024/00001",
     }
     return {
         "company_name": "Société Exemple & Cie",
@@ -122,6 +126,20 @@ def sample_values():
         "lines": [row],
         "total_amount": row["amount"],
         "total_residual": row["residual"],
+        "show_penalties": True,
+        "penalty_label": "Pénalités de retard au 15/05/2024",
+        "penalty_rate_text": "13,65 % l'an (taux BCE de 3,65 % majoré de 10 points)",
+        "penalty_total": row["penalty"],
+        "indemnity_label": "Indemnité forfaitaire pour frais de recouvrement (40 € × 1 facture)",
+        "indemnity_total": "40,00 €",
+        "claimed_total": "1 261,07 €",
+        "payment_title": "Règlement",
+        "bank_accounts": [
+            "Par virement à Société Exemple & Cie : IBAN FR76 3000 6000 0112 3456 7890 189, "
+            "BIC AGRIFRPP"
+        ],
+        "payment_reference": row["invoice"],
+        "payment_reference_text": "Merci d'indiquer la référence de paiement : FAC/2024/00001",
         "level": 1,
         "logo": False,
     }
@@ -167,6 +185,37 @@ def _add_paragraphs(document, paragraphs):
         paragraph = document.add_paragraph()
         for text, bold in runs:
             paragraph.add_run(text).bold = bold
+
+
+def _add_claim(document, values, labels):
+    """What the letter claims: residual, penalties, indemnity, total."""
+    rows = [(labels["residual"], values["total_residual"], False)]
+    penalty_label = values["penalty_label"]
+    if values["penalty_rate_text"]:
+        penalty_label = f"{penalty_label}\n{values['penalty_rate_text']}"
+    rows.append((penalty_label, values["penalty_total"], False))
+    if values["indemnity_label"]:
+        rows.append((values["indemnity_label"], values["indemnity_total"], False))
+    rows.append((labels["total_claimed"], values["claimed_total"], True))
+    document.add_paragraph()
+    table = document.add_table(rows=0, cols=2)
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.RIGHT
+    for label, amount, bold in rows:
+        cells = table.add_row().cells
+        cells[0].text, cells[1].text = label, amount
+        cells[1].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        for cell in cells:
+            cell.paragraphs[0].runs[0].bold = bold
+
+
+def _add_payment(document, values):
+    """How to pay: the bank accounts and the invoice's payment reference."""
+    paragraph = document.add_paragraph()
+    paragraph.add_run(values["payment_title"]).bold = True
+    for text in [*values["bank_accounts"], values["payment_reference_text"]]:
+        if text:
+            paragraph.add_run("\n" + text)
 
 
 def _render_docxtpl(template_raw, values):
@@ -231,6 +280,8 @@ def _build_docx(values, labels):
     _add_paragraphs(document, values["intro"])
 
     columns = ["invoice", "invoice_date", "date_maturity", "days_late", "amount", "residual"]
+    if values["show_penalties"]:
+        columns.append("penalty")
     table = document.add_table(rows=1, cols=len(columns))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -245,11 +296,18 @@ def _build_docx(values, labels):
     total[0].text = labels["total"]
     total[4].text = values["total_amount"]
     total[5].text = values["total_residual"]
-    for cell in (total[0], total[4], total[5]):
+    bold = [total[0], total[4], total[5]]
+    if values["show_penalties"]:
+        total[6].text = values["penalty_total"]
+        bold.append(total[6])
+    for cell in bold:
         cell.paragraphs[0].runs[0].bold = True
+    if values["show_penalties"]:
+        _add_claim(document, values, labels)
 
     document.add_paragraph()
     _add_paragraphs(document, values["closing"])
+    _add_payment(document, values)
     signature = document.add_paragraph(values["company_name"])
     signature.alignment = WD_ALIGN_PARAGRAPH.RIGHT
 

@@ -798,6 +798,10 @@ class DemoData:
             "report_header": "Maçonnerie · Gros œuvre · Rénovation – Qualibat 2112",
             "primary_color": "#18345c",
             "secondary_color": "#e87620",
+            # The rate of its terms of sale: the demo claims penalties today
+            # without waiting for the next half-year's official rates.
+            "reminder_penalty_mode": "fixed",
+            "reminder_penalty_rate": 12.0,
         }
         if company.name in DEFAULT_COMPANY_NAMES:
             vals["name"] = "Bâtiments Durand & Fils SAS"
