@@ -43,6 +43,14 @@ class RelanceHistory(models.Model):
     channel = fields.Selection(CHANNELS, required=True, default="manual")
     letter_id = fields.Many2one("relance.letter", index="btree_not_null", ondelete="restrict")
     attachment_id = fields.Many2one("ir.attachment", string="Document", ondelete="restrict")
+    penalty_move_id = fields.Many2one(
+        "account.move",
+        string="Penalty invoice",
+        index="btree_not_null",
+        ondelete="set null",
+        help="The draft invoice of the late-payment penalties and indemnity this reminder "
+        "claimed, when they were invoiced.",
+    )
     attachment_name = fields.Char(related="attachment_id.name", string="Document name")
     user_id = fields.Many2one(
         "res.users", string="Done by", required=True, default=lambda self: self.env.user

@@ -202,6 +202,14 @@ class RelanceLetter(models.Model):
         readonly=True,
         help="Annual rate of the penalties in the half-year of the reminder date.",
     )
+    invoice_penalties = fields.Boolean(
+        string="Invoice the penalties",
+        readonly=True,
+        help="Its penalties and indemnity are invoiced to the payer when sent.",
+    )
+    penalty_move_id = fields.Many2one(
+        "account.move", string="Penalty invoice", readonly=True, ondelete="set null"
+    )
     # The same values as text, for the email templates.
     reminder_date_text = fields.Char(compute="_compute_text_values")
     deadline_text = fields.Char(compute="_compute_text_values")
@@ -410,6 +418,9 @@ class RelanceLetter(models.Model):
         missing: nothing is claimed at a wrong rate."""
         self.ensure_one()
         residual = self._total_residual(lines)
+        # The stored installments, also for a letter being created (whose
+        # installments are new records without some of their stored values).
+        lines = lines._origin
         if not self.show_penalties:
             return {
                 "penalty_amount": 0.0,
@@ -965,11 +976,16 @@ class RelanceLetter(models.Model):
         :param documents: what ``_render`` returned
         :return: the created ``relance.history`` records
         """
+        penalty_move_of = self._invoice_penalties()
         document_of = {}
         for letter, invoice, attachment in documents:
             for line in letter.line_ids:
                 if invoice is None or line.move_id == invoice:
-                    document_of[line.id] = {"letter_id": letter.id, "attachment_id": attachment.id}
+                    document_of[line.id] = {
+                        "letter_id": letter.id,
+                        "attachment_id": attachment.id,
+                        "penalty_move_id": penalty_move_of.get(letter.id, False),
+                    }
         histories = self.env["relance.history"]
         for (level, date, output), letters in self.grouped(
             lambda letter: (letter.level, letter.date, letter.output)
@@ -979,6 +995,96 @@ class RelanceLetter(models.Model):
             )
         self._schedule_activities()
         return histories
+
+    def _invoice_penalties(self):
+        """The draft customer invoices of what these letters claim, for those
+        asked to invoice it: per late invoice, a line of its penalties for
+        the period (from the day after its due date, or after the last day
+        already invoiced, to the letter's date) and a line of its 40 €
+        indemnity, outside the scope of VAT (no tax), with the company's
+        products. The period and the indemnity invoiced are marked on the
+        installments and invoices, so that nothing is invoiced twice.
+
+        :return: ``{letter id: penalty invoice id}``
+        """
+        letters = self.filtered(lambda letter: letter.invoice_penalties and letter.show_penalties)
+        invoiced = {}
+        for letter in letters:
+            vals = letter._penalty_invoice_vals()
+            if not vals:
+                continue
+            move = self.env["account.move"].with_company(letter.company_id).create(vals)
+            letter.line_ids.write({"reminder_penalty_invoiced_until": letter.date})
+            late = letter.line_ids._reminder_indemnity_amounts(letter.date)
+            self.env["account.move"].browse(late).write({"reminder_indemnity_invoiced": True})
+            # Elevated rights: only this code writes letters (see _create_letters).
+            letter.sudo().penalty_move_id = move
+            invoiced[letter.id] = move.id
+        return invoiced
+
+    def _penalty_invoice_vals(self):
+        """The values of this letter's penalty invoice, or ``None`` when it
+        claims nothing."""
+        self.ensure_one()
+        env = self.with_context(lang=self.lang).env
+        company = self.company_id
+        penalties = self.line_ids._reminder_penalty_amounts(self.date)
+        indemnities = self.line_ids._reminder_indemnity_amounts(self.date)
+        lines = []
+        for invoice, installments in self.line_ids.grouped("move_id").items():
+            amount = self.currency_id.round(sum(penalties[line.id] for line in installments))
+            if amount:
+                starts = [
+                    max(filter(None, (line.date_maturity, line.reminder_penalty_invoiced_until)))
+                    for line in installments
+                ]
+                lines.append(
+                    self._penalty_line(
+                        company.reminder_penalty_product_id,
+                        env._(
+                            "Late-payment penalties on %(invoice)s, %(start)s to %(end)s",
+                            invoice=invoice.name,
+                            start=self._fmt_date(min(starts) + timedelta(days=1)),
+                            end=self._fmt_date(self.date),
+                        ),
+                        amount,
+                    )
+                )
+            if invoice.id in indemnities:
+                lines.append(
+                    self._penalty_line(
+                        company.reminder_indemnity_product_id,
+                        env._(
+                            "Fixed indemnity for recovery costs on %(invoice)s (article D441-5 "
+                            "of the French Commercial Code)",
+                            invoice=invoice.name,
+                        ),
+                        indemnities[invoice.id],
+                    )
+                )
+        if not lines:
+            return None
+        return {
+            "move_type": "out_invoice",
+            "partner_id": self.partner_id.id,
+            "company_id": company.id,
+            "currency_id": self.currency_id.id,
+            "invoice_origin": self.display_name,
+            "invoice_line_ids": lines,
+        }
+
+    @api.model
+    def _penalty_line(self, product, name, amount):
+        return fields.Command.create(
+            {
+                "product_id": product.id or False,
+                "name": name,
+                "quantity": 1,
+                "price_unit": amount,
+                # Penalties and the indemnity are outside the scope of VAT.
+                "tax_ids": [fields.Command.clear()],
+            }
+        )
 
     def _schedule_activities(self):
         """The follow-up activity of the letters' level (a phone call after the

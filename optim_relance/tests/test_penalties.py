@@ -7,6 +7,7 @@ from datetime import date
 
 from freezegun import freeze_time
 
+from odoo import Command
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import HttpCase, tagged
 
@@ -378,3 +379,102 @@ class TestPenaltyLetters(TestPenaltiesCommon, HttpCase):
         from odoo.tools import format_amount
 
         return format_amount(self.env, amount, self.eur, lang_code="fr_FR")
+
+    def test_invoice_penalties(self):
+        """Level 2 invoices the penalties and both indemnities; level 3
+        invoices only the penalties since, and no indemnity again."""
+        tax = self.env["account.tax"].create({"name": "TVA test 20 %", "amount": 20.0})
+        penalty_product, indemnity_product = self.env["product.product"].create(
+            [
+                {"name": "Pénalités de retard", "taxes_id": [Command.set(tax.ids)]},
+                {"name": "Indemnité forfaitaire", "taxes_id": [Command.set(tax.ids)]},
+            ]
+        )
+        self.company.write(
+            {
+                "reminder_penalty_product_id": penalty_product.id,
+                "reminder_indemnity_product_id": indemnity_product.id,
+            }
+        )
+        lines = self.level_two_lines()
+        first, second = lines
+        self.make_wizard(lines, level=2, date=AS_OF, invoice_penalties=True).action_confirm()
+        letter = self.history_of(lines).letter_id.filtered(lambda record: record.level == 2)
+        move = letter.penalty_move_id
+        self.assertRecordValues(
+            move,
+            [
+                {
+                    "state": "draft",
+                    "move_type": "out_invoice",
+                    "partner_id": self.payer_a.id,
+                    "currency_id": self.eur.id,
+                    "amount_untaxed": 118.86,
+                    "amount_tax": 0.0,
+                    "amount_total": 118.86,
+                }
+            ],
+        )
+        self.assertEqual(
+            [(line.product_id, line.price_unit, line.tax_ids) for line in move.invoice_line_ids],
+            [
+                (penalty_product, 29.88, tax.browse()),
+                (indemnity_product, 40.0, tax.browse()),
+                (penalty_product, 8.98, tax.browse()),
+                (indemnity_product, 40.0, tax.browse()),
+            ],
+        )
+        self.assertEqual(
+            move.invoice_line_ids[0].name,
+            f"Late-payment penalties on {first.move_id.name}, 06/01/2024 to 08/15/2024",
+        )
+        history = self.history_of(lines).filtered(lambda record: record.level == 2)
+        self.assertEqual(history.penalty_move_id, move)
+        self.assertEqual(set(lines.mapped("reminder_penalty_invoiced_until")), {AS_OF})
+        self.assertTrue(all(lines.move_id.mapped("reminder_indemnity_invoiced")))
+
+        # A fortnight later: 17 days (16 August – 1 September) at 14.25 %.
+        later = date(2024, 9, 1)
+        expected = [round(interest(1000, 14.25, 17), 2), round(interest(500, 14.25, 17), 2)]
+        self.assertEqual(expected, [6.64, 3.32])
+        self.assertEqual(self.penalty(lines, later), expected)
+        self.assertEqual(lines._reminder_indemnity_amounts(later), {})
+        self.make_wizard(lines, level=3, date=later, invoice_penalties=True).action_confirm()
+        letter_3 = self.history_of(lines).letter_id.filtered(lambda record: record.level == 3)
+        self.assertRecordValues(
+            letter_3, [{"penalty_amount": 9.96, "indemnity_amount": 0.0, "indemnity_count": 0}]
+        )
+        self.assertEqual(letter_3.penalty_move_id.invoice_line_ids.mapped("price_unit"), expected)
+        self.assertEqual(
+            letter_3.penalty_move_id.invoice_line_ids[1].name,
+            f"Late-payment penalties on {second.move_id.name}, 08/16/2024 to 09/01/2024",
+        )
+
+    def test_no_penalty_invoice_unless_asked(self):
+        lines = self.level_two_lines()
+        moves_before = self.env["account.move"].search_count([])
+        self.make_wizard(lines, level=2, date=AS_OF).action_confirm()
+        self.assertEqual(self.env["account.move"].search_count([]), moves_before)
+        self.assertFalse(any(lines.mapped("reminder_penalty_invoiced_until")))
+
+    def test_preview_shows_the_claim(self):
+        lines = self.level_two_lines()
+        claim = self.expected_claim()
+        wizard = self.make_wizard(lines, level=2, date=AS_OF)
+        text = squash(self.html_text(wizard.preview_html))
+        for penalty in claim["penalties"]:
+            self.assertIn(squash(self.fmt(penalty, self.eur)), text)
+        self.assertIn(
+            f"Penalties {squash(self.fmt(claim['penalty'], self.eur))} · indemnity "
+            f"{squash(self.fmt(claim['indemnity'], self.eur))} · *total claimed "
+            f"{squash(self.fmt(claim['claimed'], self.eur))}*",
+            text,
+        )
+        # Level 1 shows none.
+        text = squash(self.html_text(self.make_wizard(lines, level=1, date=AS_OF).preview_html))
+        self.assertNotIn("total claimed", text)
+        # A missing half-year: the preview says so already.
+        self.env.ref("optim_relance.relance_rate_2024_07").unlink()
+        with self.assertRaises(UserError) as catcher:
+            self.make_wizard(lines, level=2, date=AS_OF).preview_html  # noqa: B018
+        self.assertIn("second half of 2024", str(catcher.exception))

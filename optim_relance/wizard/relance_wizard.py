@@ -52,6 +52,13 @@ class RelanceWizard(models.TransientModel):
         "(one letter per payer and level).",
     )
     output = fields.Selection(OUTPUTS, required=True, default="pdf")
+    invoice_penalties = fields.Boolean(
+        string="Invoice the penalties",
+        help="For each letter of a level showing penalties, a draft customer invoice to the "
+        "payer: per late invoice, its penalties for the period (from the day after its due "
+        "date, or after the last day already invoiced, to the reminder date) and the 40 € "
+        "indemnity, outside the scope of VAT. Never the same period or indemnity twice.",
+    )
     date = fields.Date(string="Reminder date", required=True, default=fields.Date.context_today)
     selected_line_ids = fields.Many2many(
         "account.move.line",
@@ -242,6 +249,7 @@ class RelanceWizard(models.TransientModel):
                     "letters": letters,
                     "skipped": skipped,
                     "wizard": wizard,
+                    "claims": wizard._preview_claims(letters[:PREVIEW_LETTERS]),
                     "max_letters": PREVIEW_LETTERS,
                     "max_skipped": PREVIEW_SKIPPED,
                     "format_amount": lambda amount, currency: format_amount(
@@ -250,6 +258,38 @@ class RelanceWizard(models.TransientModel):
                     "format_date": lambda date: format_date(self.env, date),
                 },
             )
+
+    def _preview_claims(self, letters):
+        """What the previewed letters of levels showing penalties claim, as
+        of the wizard's date: ``[None or {"penalties": {line id: amount},
+        "penalty", "indemnity", "claimed"}]`` (a missing half-year's rates
+        raise their French error here already)."""
+        levels = {
+            (config.level, config.company_id): config
+            for config in self.env["relance.level"].search(
+                [("company_id", "in", [letter[1].id for letter in letters])]
+            )
+        }
+        claims = []
+        for _payer, company, currency, lines in letters:
+            # A missing level is the confirmation's error to give.
+            config = levels.get((self._line_level(lines), company))
+            if not config or not config.show_penalties:
+                claims.append(None)
+                continue
+            penalties = lines._reminder_penalty_amounts(self.date)
+            penalty = currency.round(sum(penalties.values()))
+            indemnity = currency.round(sum(lines._reminder_indemnity_amounts(self.date).values()))
+            residual = sum(lines.mapped("amount_residual_currency"))
+            claims.append(
+                {
+                    "penalties": penalties,
+                    "penalty": penalty,
+                    "indemnity": indemnity,
+                    "claimed": currency.round(residual + penalty + indemnity),
+                }
+            )
+        return claims
 
     # ------------------------------------------------------------------
     # Confirmation
@@ -451,6 +491,7 @@ class RelanceWizard(models.TransientModel):
                     "user_id": self.env.uid,
                     "run_id": run.id,
                     "state": "queued",
+                    "invoice_penalties": self.invoice_penalties,
                 }
                 for payer, company, currency, lines in batch
             ]
