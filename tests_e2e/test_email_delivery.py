@@ -7,7 +7,9 @@ API (XML-RPC, HTTP), as an integration or a browser would:
 * level 1 reminders by email, from the wizard to the SMTP server, with the
   PDF letter attached (read back with pdftotext);
 * two users confirming the same reminders at the same time;
-* the PDF batch downloaded over HTTP, and refused to whoever may not see it.
+* the PDF batch downloaded over HTTP, and refused to whoever may not see it;
+* a level 2 email listing the penalties, whose portal links open each invoice
+  over HTTP with their token and nothing without it.
 """
 
 import base64
@@ -538,6 +540,85 @@ class TestRelanceEndToEnd(harness.ServerCase):
         other = harness.WebSession(self.url)
         other.authenticate(self.db, *OTHER_ACCOUNTANT)
         self.assert_no_pdf(other.request(url), "invoicing user of another company")
+
+    def test_05_level2_email_penalties_and_portal_links(self):
+        """A level 2 email batch: the message lists the penalties (a
+        contractual 10 % a year here, computed by hand below) and links each
+        invoice to its page on the customer portal, which opens over HTTP
+        with the link's token and not without."""
+        self.admin(
+            "res.company",
+            "write",
+            [self.company_id],
+            {"reminder_penalty_mode": "fixed", "reminder_penalty_rate": 10.0},
+        )
+        self.addCleanup(
+            self.admin,
+            "res.company",
+            "write",
+            [self.company_id],
+            {"reminder_penalty_mode": "ecb_plus"},
+        )
+        (theta,) = self.create_payers(
+            [("E2E Law Theta Builders", "theta@theta-e2e.example.com", [1000, 480])]
+        )
+        line_ids = self.search_open_installments(self.accountant, [theta])
+        today = date.today()
+        first_id, context = self.new_wizard(self.accountant, line_ids, "pdf")
+        self.accountant(
+            "relance.wizard",
+            "write",
+            [first_id],
+            {"date": (today - timedelta(days=10)).isoformat()},
+            context=context,
+        )
+        self.accountant("relance.wizard", "action_confirm", [first_id], context=context)
+        wizard_id, context = self.new_wizard(self.accountant, line_ids, "email")
+        self.accountant("relance.wizard", "write", [wizard_id], {"level": 2}, context=context)
+        self.accountant("relance.wizard", "action_confirm", [wizard_id], context=context)
+
+        since = len(self.sink.messages)
+        self.run_mail_queue()
+        (mail,) = self.sink.wait_for(1, since=since)
+        self.assertEqual(mail.rcpt_tos, [theta.reminder_email])
+        self.assertEqual(
+            harness.squash(mail.subject),
+            harness.squash(
+                f"Reminder no. 2 \N{EN DASH} {self.fmt(theta.total_residual)} outstanding "
+                f"\N{EN DASH} {COMPANY_NAME}"
+            ),
+        )
+        body_html = mail.html_body()
+        body = harness.squash(html.unescape(re.sub(r"<[^>]+>", " ", body_html)))
+        penalties = []
+        for line in theta.lines:
+            days = (today - date.fromisoformat(line["date_maturity"])).days
+            penalty = round(line["amount_residual"] * 10 / 100 * days / 365, 2)
+            penalties.append(penalty)
+            self.assertIn(
+                f"{line['move_name']} {self.fmt_date(line['date_maturity'])} {days} "
+                f"{self.fmt(line['amount_residual'])} {self.fmt(penalty)}",
+                body,
+            )
+        claimed = round(theta.total_residual + sum(penalties) + 2 * 40.0, 2)
+        self.assertIn(f"Total claimed {self.fmt(claimed)}", body)
+        self.assertIn("2 invoices remain unpaid", body)
+        self.assertNotIn("(s)", body)
+        self.assertNotIn("Powered by", body_html)
+
+        links = re.findall(r'href="([^"]*/my/invoices/(\d+)\?access_token=[^"]+)"', body_html)
+        self.assertEqual(len(links), 2, links)
+        for href, invoice_id in links:
+            path = html.unescape(href).removeprefix(self.url)
+            name = next(
+                line["move_name"] for line in theta.lines if str(line["move_id"][0]) == invoice_id
+            )
+            page = harness.WebSession(self.url).request(path)
+            self.assertEqual(page.status, 200, page.body[:300])
+            self.assertIn(name, page.body.decode())
+            for bare in (f"/my/invoices/{invoice_id}", f"/my/invoices/{invoice_id}?access_token=x"):
+                refused = harness.WebSession(self.url).request(bare)
+                self.assertNotIn(name, refused.body.decode(errors="replace"), bare)
 
     def assert_no_pdf(self, response, who):
         self.assertIn(response.status, (301, 302, 303, 307, 308, 403, 404), f"{who}: status")
