@@ -312,7 +312,7 @@ class TestRelanceEndToEnd(harness.ServerCase):
         )
         action = accountant("relance.wizard", "action_confirm", [wizard_id], context=context)
         self.assertEqual(action.get("type"), "ir.actions.client", action)
-        self.assertIn("2 reminder email(s) queued", action["params"]["message"])
+        self.assertIn("2 reminder emails queued", action["params"]["message"])
 
         # One stored letter per payer reminded; each email is a message of its letter.
         letters = self.admin(

@@ -16,6 +16,7 @@ from odoo.tools import format_amount, format_date
 from odoo.tools.misc import formatLang
 
 from ..tools import late_penalties, pdf_threads, relance_docx
+from ..tools.plurals import plural
 from .account_move_line import LEVEL_RANGE_CONSTRAINT, level_field
 
 OUTPUTS = [
@@ -511,7 +512,7 @@ class RelanceLetter(models.Model):
         """The words of the letter's claim, in its language: the rule of law
         that applies to its payer (``penalty_clause_text``, for the level
         texts), the rate applied, the labels of its totals, and how many
-        invoices remain unpaid (real plurals, no “(s)”)."""
+        invoices remain unpaid (real plurals)."""
         self.ensure_one()
         env = self.with_context(lang=self.lang).env
         company = self.company_id
@@ -539,17 +540,19 @@ class RelanceLetter(models.Model):
                 rate_text = env._("%(rate)s a year (legal interest rate)", rate=percent(rate))
             else:
                 rate_text = env._("%(rate)s a year (contractual rate)", rate=percent(rate))
-        if claim["indemnity_count"] == 1:
-            indemnity_label = env._("Fixed indemnity for recovery costs (40 € × 1 invoice)")
-        else:
-            indemnity_label = env._(
-                "Fixed indemnity for recovery costs (40 € × %(count)s invoices)",
-                count=claim["indemnity_count"],
-            )
-        if invoice_count == 1:
-            unpaid_text = env._("1 invoice remains unpaid")
-        else:
-            unpaid_text = env._("%(count)s invoices remain unpaid", count=invoice_count)
+        count = claim["indemnity_count"]
+        indemnity_label = plural(
+            env,
+            count,
+            env._("Fixed indemnity for recovery costs (40 € × %(count)s invoice)", count=count),
+            env._("Fixed indemnity for recovery costs (40 € × %(count)s invoices)", count=count),
+        )
+        unpaid_text = plural(
+            env,
+            invoice_count,
+            env._("%(count)s invoice remains unpaid", count=invoice_count),
+            env._("%(count)s invoices remain unpaid", count=invoice_count),
+        )
         return {
             "penalty_rate_text": rate_text,
             "penalty_clause_text": self._penalty_clause(env, rule, indemnity),
@@ -1303,10 +1306,19 @@ class RelanceLetter(models.Model):
             "params": {
                 "type": "success",
                 "title": self.env._("Reminder resent"),
-                "message": self.env._(
-                    "%(count)s email(s) queued to %(emails)s.",
-                    count=len(mails),
-                    emails=", ".join(mails.mapped("email_to")),
+                "message": plural(
+                    self.env,
+                    len(mails),
+                    self.env._(
+                        "%(count)s email queued to %(emails)s.",
+                        count=len(mails),
+                        emails=", ".join(mails.mapped("email_to")),
+                    ),
+                    self.env._(
+                        "%(count)s emails queued to %(emails)s.",
+                        count=len(mails),
+                        emails=", ".join(mails.mapped("email_to")),
+                    ),
                 ),
                 "next": {"type": "ir.actions.act_window_close"},
             },

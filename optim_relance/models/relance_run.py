@@ -15,6 +15,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, config
 from odoo.tools.pdf import PdfFileReader, PdfFileWriter
 
+from ..tools.plurals import plural
 from .relance_letter import MIMETYPES, PDF_CHUNK, PDF_THREADS
 from .relance_letter import OUTPUTS as LETTER_OUTPUTS
 
@@ -505,11 +506,22 @@ class RelanceRun(models.Model):
     def _notify_user(self):
         """Tell the user who confirmed that the run ended (Odoo inbox)."""
         if self.state == "done":
-            body = self.env._(
-                "%(run)s is done: %(sent)s letter(s) sent, %(skipped)s installment(s) skipped.",
+            env, sent, skipped = self.env, self.letter_done_count, self.skipped_count
+            body = env._(
+                "%(run)s is done: %(sent)s, %(skipped)s.",
                 run=self.name,
-                sent=self.letter_done_count,
-                skipped=self.skipped_count,
+                sent=plural(
+                    env,
+                    sent,
+                    env._("%(count)s letter sent", count=sent),
+                    env._("%(count)s letters sent", count=sent),
+                ),
+                skipped=plural(
+                    env,
+                    skipped,
+                    env._("%(count)s installment skipped", count=skipped),
+                    env._("%(count)s installments skipped", count=skipped),
+                ),
             )
         else:
             body = self.env._(

@@ -442,7 +442,7 @@ class TestRelanceOutputs(RelanceCase, HttpCase):
         self.assertEqual(action["tag"], "display_notification")
         self.assertEqual(
             action["params"]["message"],
-            "2 reminder email(s) queued for 3 installment(s). 1 installment(s) skipped.",
+            "2 reminder emails queued for 3 installments. 1 installment skipped.",
         )
         self.assertEqual(after["mail_mail"] - before["mail_mail"], 2)
         # 2 PDF letters, no merged download.

@@ -128,7 +128,7 @@ class TestRelanceRun(RelanceCase):
             lambda message: self.env.user.partner_id in message.partner_ids
         )
         self.assertEqual(len(notice), 1)
-        self.assertIn("5 letter(s) sent, 0 installment(s) skipped", notice.body)
+        self.assertIn("5 letters sent, 0 installments skipped", notice.body)
         # Nothing more to do: the cron sends nothing more.
         self.run_cron()
         self.assertEqual(self.counts(), after)

@@ -385,8 +385,8 @@ class TestRelanceWizard(RelanceCase):
         self.assertIn("Alpha Construction", preview)
         self.assertIn("Bravo Bâtiment", preview)
         self.assertNotIn("Charlie Travaux Publics", preview)
-        self.assertIn("… and 1 more letter(s).", preview)
-        self.assertIn("… and 1 more skipped installment(s).", preview)
+        self.assertIn("… and 1 more letter.", preview)
+        self.assertIn("… and 1 more skipped installment.", preview)
         self.assertEqual(preview.count("Level 1 already recorded"), 1)
         with self.stub_pdf():
             wizard.action_confirm()

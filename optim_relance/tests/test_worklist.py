@@ -660,9 +660,7 @@ class TestAutoSend(RelanceCase):
             .with_context(active_model="account.move.line", active_ids=selection.ids)
             .run()
         )
-        self.assertEqual(
-            result["params"]["message"], "1 reminder email(s) queued for 1 installment(s)."
-        )
+        self.assertEqual(result["params"]["message"], "1 reminder email queued for 1 installment.")
         self.assertEqual(result["params"]["type"], "success")
         letter = self.letters()
         self.assertEqual((letter.line_ids, letter.user_id), (self.a_level1, self.invoice_user))

@@ -9,6 +9,8 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.osv import expression
 from odoo.tools import SQL, format_amount, format_date
 
+from ..tools.plurals import plural
+
 _logger = logging.getLogger(__name__)
 
 # The preview shows the first letters and skipped lines; its counts cover all.
@@ -377,7 +379,7 @@ class RelanceWizard(models.TransientModel):
                     budget -= len(letters)
                     done += len(letters.line_ids)
                     _logger.info(
-                        "Automatic reminders of %s: %s email(s) for %s installment(s)",
+                        "Automatic reminders of %s: %s emails for %s installments",
                         company.name,
                         len(letters),
                         len(letters.line_ids),
@@ -500,7 +502,13 @@ class RelanceWizard(models.TransientModel):
     def _notify_done(self, letters, skipped):
         message = self._queued_message(letters)
         if skipped:
-            message += " " + self.env._("%(count)s installment(s) skipped.", count=len(skipped))
+            count = len(skipped)
+            message += " " + plural(
+                self.env,
+                count,
+                self.env._("%(count)s installment skipped.", count=count),
+                self.env._("%(count)s installments skipped.", count=count),
+            )
         return self._notification(
             self.env._("Reminders sent"),
             message,
@@ -509,10 +517,22 @@ class RelanceWizard(models.TransientModel):
         )
 
     def _queued_message(self, letters):
-        return self.env._(
-            "%(count)s reminder email(s) queued for %(lines)s installment(s).",
-            count=len(letters.filtered("mail_id")),
-            lines=len(letters.line_ids),
+        env = self.env
+        emails, lines = len(letters.filtered("mail_id")), len(letters.line_ids)
+        return env._(
+            "%(emails)s queued for %(installments)s.",
+            emails=plural(
+                env,
+                emails,
+                env._("%(count)s reminder email", count=emails),
+                env._("%(count)s reminder emails", count=emails),
+            ),
+            installments=plural(
+                env,
+                lines,
+                env._("%(count)s installment", count=lines),
+                env._("%(count)s installments", count=lines),
+            ),
         )
 
     @api.model
