@@ -27,6 +27,15 @@ INDEMNITY_EUR = 40.0
 BLOCK_FIELDS = ("reminder_block_reason", "reminder_block_note", "reminder_block_until")
 PROMISE_FIELDS = {"reminder_promise_date", "reminder_promise_amount"}
 
+# Aging of an installment: (value, label, first day late, last day late).
+AGING_BUCKETS = (
+    ("not_due", "Not due", 0, 0),
+    ("1_30", "1–30 days", 1, 30),
+    ("31_60", "31–60 days", 31, 60),
+    ("61_90", "61–90 days", 61, 90),
+    ("over_90", "Over 90 days", 91, None),
+)
+
 
 # The same rule and message in the database, for the stored levels (letters,
 # history, texts).
@@ -67,6 +76,13 @@ class AccountMoveLine(models.Model):
         search="_search_reminder_days_late",
         aggregator="sum",
         help="Today minus the due date of the installment, never negative.",
+    )
+    reminder_aging_bucket = fields.Selection(
+        [(value, label) for value, label, _first, _last in AGING_BUCKETS],
+        string="Aging",
+        compute="_compute_reminder_aging_bucket",
+        search="_search_reminder_aging_bucket",
+        help="How late the installment is today: not due, 1–30, 31–60, 61–90 or over 90 days.",
     )
     # The day's worklist: computed from the stored dates and the levels'
     # delays, in SQL for searching and sorting, so that editing a delay or a
@@ -178,6 +194,23 @@ class AccountMoveLine(models.Model):
         string="Payer cumulative days late",
         related="reminder_payer_id.reminder_days_late_total",
     )
+    reminder_payer_rating = fields.Selection(related="reminder_payer_id.reminder_rating")
+    reminder_payer_payment_delay = fields.Float(related="reminder_payer_id.reminder_payment_delay")
+    reminder_payer_aging_not_due = fields.Monetary(
+        related="reminder_payer_id.reminder_aging_not_due", currency_field="company_currency_id"
+    )
+    reminder_payer_aging_1_30 = fields.Monetary(
+        related="reminder_payer_id.reminder_aging_1_30", currency_field="company_currency_id"
+    )
+    reminder_payer_aging_31_60 = fields.Monetary(
+        related="reminder_payer_id.reminder_aging_31_60", currency_field="company_currency_id"
+    )
+    reminder_payer_aging_61_90 = fields.Monetary(
+        related="reminder_payer_id.reminder_aging_61_90", currency_field="company_currency_id"
+    )
+    reminder_payer_aging_over_90 = fields.Monetary(
+        related="reminder_payer_id.reminder_aging_over_90", currency_field="company_currency_id"
+    )
 
     # ------------------------------------------------------------------
     # Domain of what is to collect
@@ -259,19 +292,139 @@ class AccountMoveLine(models.Model):
             return expression.FALSE_DOMAIN
         return not_late if days == 0 else [("date_maturity", "=", limit)]
 
+    @api.model
+    def _reminder_aging_bucket_of(self, days_late):
+        """The aging bucket of a number of days late."""
+        return next(
+            value
+            for value, _label, first, last in AGING_BUCKETS
+            if days_late >= first and (last is None or days_late <= last)
+        )
+
+    @api.depends("date_maturity")
+    @api.depends_context("tz")
+    def _compute_reminder_aging_bucket(self):
+        for line in self:
+            line.reminder_aging_bucket = self._reminder_aging_bucket_of(line.reminder_days_late)
+
+    def _search_reminder_aging_bucket(self, operator, value):
+        """A condition on buckets as one on days late, itself one on the due
+        date: an indexed SQL condition that is right whatever the day."""
+        self._relance_check_operator(operator, ("=", "!=", "in", "not in"))
+        values = set(value) if isinstance(value, (list, tuple, set)) else {value}
+        ranges = {value: (first, last) for value, _label, first, last in AGING_BUCKETS}
+        unknown = values - set(ranges)
+        if unknown:
+            raise UserError(
+                self.env._("Unknown aging bucket: %(values)s.", values=", ".join(map(str, unknown)))
+            )
+        domain = expression.OR(
+            [
+                expression.AND(
+                    [
+                        self._search_reminder_days_late(">=", ranges[bucket][0]),
+                        self._search_reminder_days_late("<=", ranges[bucket][1])
+                        if ranges[bucket][1] is not None
+                        else expression.TRUE_DOMAIN,
+                    ]
+                )
+                for bucket in sorted(values)
+            ]
+        )
+        return ["!", *domain] if operator in ("!=", "not in") else domain
+
+    @api.model
+    def _reminder_aging_bucket_sql(self, days_sql):
+        """The bucket of a number of days late, in SQL."""
+        whens = SQL(" ").join(
+            SQL("WHEN %s <= %s THEN %s", days_sql, last, value)
+            for value, _label, _first, last in AGING_BUCKETS
+            if last is not None
+        )
+        return SQL("(CASE %s ELSE %s END)", whens, AGING_BUCKETS[-1][0])
+
     def _field_to_sql(self, alias, fname, query=None, flush=True):
-        # Days late, the next level and its date as SQL, so the list can sort
-        # (and group, sum) on them while the values never go stale.
+        # Days late, the aging bucket, the next level and its date as SQL, so
+        # lists, pivots and graphs sort and group on them while the values
+        # never go stale.
         if fname == "reminder_days_late":
             maturity = self._field_to_sql(alias, "date_maturity", query, flush)
             today = fields.Date.context_today(self)
             return SQL("GREATEST(COALESCE(%s::date - %s, 0), 0)", today, maturity)
+        if fname == "reminder_aging_bucket":
+            days = self._field_to_sql(alias, "reminder_days_late", query, flush)
+            return self._reminder_aging_bucket_sql(days)
         if fname == "reminder_next_level":
             level = self._field_to_sql(alias, "reminder_level", query, flush)
             return SQL("(CASE WHEN %s >= 3 THEN 0 ELSE %s + 1 END)", level, level)
         if fname == "reminder_next_date":
             return self._relance_next_date_sql(alias, query, flush)
         return super()._field_to_sql(alias, fname, query, flush)
+
+    @api.model
+    def _reminder_aged_balance(self, date, company):
+        """The aged balance of ``company``'s customer installments as of
+        ``date``: ``{payer id: {bucket: amount}}``, what was still due on
+        that day (invoices dated up to then, less the payments matched up to
+        then), by how late it was on that day. One query for all payers."""
+        if company not in self.env.companies:
+            raise UserError(
+                self.env._("You cannot see the receivables of %(company)s.", company=company.name)
+            )
+        today = fields.Date.context_today(self)
+        domain = [
+            *self._relance_installment_domain(),
+            ("parent_state", "=", "posted"),
+            ("company_id", "=", company.id),
+            ("date", "<=", date),
+        ]
+        if date >= today:
+            # A payment registered without a journal entry leaves nothing
+            # to match: its invoice is in payment, no longer reminded.
+            domain.append(("move_id.payment_state", "not in", ("in_payment", "paid", "reversed")))
+        self.env["account.partial.reconcile"].flush_model()
+        self.flush_model(["balance", "date_maturity", "reminder_payer_id"])
+        days = SQL("GREATEST(COALESCE(%s::date - line.date_maturity, 0), 0)", date)
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT line.reminder_payer_id, %(bucket)s,
+                       SUM(line.balance - COALESCE(paid.amount, 0))
+                  FROM account_move_line line
+             LEFT JOIN LATERAL (
+                       SELECT SUM(apr.amount) AS amount
+                         FROM account_partial_reconcile apr
+                        WHERE apr.debit_move_id = line.id AND apr.max_date <= %(date)s
+                       ) paid ON TRUE
+                 WHERE line.id IN %(lines)s
+              GROUP BY 1, 2
+                """,
+                bucket=self._reminder_aging_bucket_sql(days),
+                date=date,
+                lines=self._search(domain).subselect(),
+            )
+        )
+        balance = {}
+        for payer_id, bucket, amount in rows:
+            amount = company.currency_id.round(amount)
+            if not company.currency_id.is_zero(amount):
+                balance.setdefault(payer_id, {})[bucket] = amount
+        return balance
+
+    def _read_group_orderby(self, order, groupby_terms, query):
+        # Buckets sort in their own order (not due first), not alphabetically.
+        bucket = groupby_terms.get("reminder_aging_bucket")
+        if bucket is not None:
+            rank = SQL(
+                "(CASE %s %s END)",
+                bucket,
+                SQL(" ").join(
+                    SQL("WHEN %s THEN %s", value, index)
+                    for index, (value, *_rest) in enumerate(AGING_BUCKETS)
+                ),
+            )
+            groupby_terms = {**groupby_terms, "reminder_aging_bucket": rank}
+        return super()._read_group_orderby(order, groupby_terms, query)
 
     def _relance_next_date_sql(self, alias, query, flush):
         """The date the next level becomes due, in SQL: the date it starts
@@ -1002,6 +1155,18 @@ class AccountMoveLine(models.Model):
             "optim_relance.action_relance_installments"
         )
         action["domain"] = self._relance_open_domain()
+        return action
+
+    def action_open_relance_analysis(self):
+        """Reporting › Collection: the open installments in the pivot, by
+        payer and aging bucket (late and not yet due alike)."""
+        action = self.action_open_relance_installments()
+        name = self.env._("Receivables analysis")
+        action.update(name=name, display_name=name, context={})
+        views = {mode: view for view, mode in action["views"]}
+        action["views"] = [
+            (views[mode], mode) for mode in ("pivot", "graph", "list", "form") if mode in views
+        ]
         return action
 
     def action_open_relance_worklist(self):

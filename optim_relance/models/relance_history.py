@@ -1,6 +1,8 @@
+from datetime import timedelta
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tools import format_date
+from odoo.tools import SQL, format_date
 
 from .account_move_line import LEVEL_RANGE_CONSTRAINT
 
@@ -65,7 +67,110 @@ class RelanceHistory(models.Model):
     old_date = fields.Date(string="Former date", help="Date corrected: the value before.")
     new_date = fields.Date(string="Corrected date", help="Date corrected: the value after.")
 
+    # What the reminder brought in (effectiveness per level and channel):
+    # stored, recomputed by the ORM whenever the installment's matching
+    # changes, so the pivot groups and sums them in SQL.
+    paid_date = fields.Date(
+        string="Settled on",
+        compute="_compute_recovery",
+        store=True,
+        help="Date of the last payment that settled the installment after this reminder; "
+        "empty while it is unpaid.",
+    )
+    paid_within_days = fields.Integer(
+        string="Paid within (days)",
+        compute="_compute_paid_within_days",
+        aggregator="avg",
+        help="Days from the reminder to the payment that settled the installment; empty while "
+        "it is unpaid.",
+    )
+    amount_recovered = fields.Monetary(
+        string="Recovered",
+        compute="_compute_recovery",
+        store=True,
+        currency_field="currency_id",
+        help="Paid on the installment from the reminder day on (credit notes excluded), up to "
+        "the residual reminded.",
+    )
+    amount_recovered_15 = fields.Monetary(
+        string="Recovered within 15 days",
+        compute="_compute_recovery",
+        store=True,
+        currency_field="currency_id",
+    )
+    amount_recovered_30 = fields.Monetary(
+        string="Recovered within 30 days",
+        compute="_compute_recovery",
+        store=True,
+        currency_field="currency_id",
+    )
+
     _sql_constraints = [LEVEL_RANGE_CONSTRAINT]
+
+    @api.depends(
+        "date",
+        "channel",
+        "amount_residual",
+        "move_line_id.reconciled",
+        "move_line_id.matched_credit_ids.amount",
+        "move_line_id.matched_credit_ids.max_date",
+    )
+    def _compute_recovery(self):
+        """Payments matched with the installment on or after the reminder day:
+        their amount within 15 and 30 days and in all (never more than the
+        residual reminded), and once it is settled, the days to its last
+        payment. Credit notes are not money recovered; date corrections are
+        not reminders."""
+        for record in self:
+            line = record.move_line_id
+            payments = line.matched_credit_ids.filtered(
+                lambda partial, date=record.date: (
+                    partial.max_date >= date
+                    and partial.credit_move_id.move_id.move_type != "out_refund"
+                )
+            )
+            if record.channel == "correction" or not payments:
+                record.update(
+                    {
+                        "paid_date": False,
+                        "amount_recovered": 0.0,
+                        "amount_recovered_15": 0.0,
+                        "amount_recovered_30": 0.0,
+                    }
+                )
+                continue
+
+            def paid(days, payments=payments, record=record):
+                limit = record.date + timedelta(days=days) if days is not None else None
+                amount = sum(p.amount for p in payments if limit is None or p.max_date <= limit)
+                return record.currency_id.round(min(amount, record.amount_residual))
+
+            record.update(
+                {
+                    "paid_date": max(payments.mapped("max_date")) if line.reconciled else False,
+                    "amount_recovered": paid(None),
+                    "amount_recovered_15": paid(15),
+                    "amount_recovered_30": paid(30),
+                }
+            )
+
+    @api.depends("date", "paid_date")
+    def _compute_paid_within_days(self):
+        for record in self:
+            record.paid_within_days = (
+                (record.paid_date - record.date).days if record.paid_date else 0
+            )
+
+    def _field_to_sql(self, alias, fname, query=None, flush=True):
+        # NULL while unpaid, so that the pivot's average counts settled
+        # reminders only.
+        if fname == "paid_within_days":
+            return SQL(
+                "(%s - %s)",
+                self._field_to_sql(alias, "paid_date", query, flush),
+                self._field_to_sql(alias, "date", query, flush),
+            )
+        return super()._field_to_sql(alias, fname, query, flush)
 
     @api.depends("level", "move_id", "channel")
     def _compute_display_name(self):

@@ -47,6 +47,20 @@ class ResCompany(models.Model):
         help="Product of the 40 € recovery indemnity lines, when penalties are invoiced.",
     )
 
+    # The payer behaviour badge: average days late of its payments.
+    reminder_rating_slow_days = fields.Integer(
+        string="Slow payer beyond (days)",
+        default=10,
+        help="A payer whose payments of the last 12 months came on average more than this many "
+        "days after the due date is a slow payer.",
+    )
+    reminder_rating_bad_days = fields.Integer(
+        string="Bad payer beyond (days)",
+        default=30,
+        help="A payer whose payments of the last 12 months came on average more than this many "
+        "days after the due date is a bad payer.",
+    )
+
     _sql_constraints = [
         (
             "reminder_penalty_positive",
@@ -78,6 +92,17 @@ class ResCompany(models.Model):
                     )
                 )
 
+    @api.constrains("reminder_rating_slow_days", "reminder_rating_bad_days")
+    def _check_reminder_rating_days(self):
+        for company in self:
+            if not 0 <= company.reminder_rating_slow_days <= company.reminder_rating_bad_days:
+                raise ValidationError(
+                    self.env._(
+                        "The bad payer threshold cannot be below the slow payer threshold, "
+                        "nor either below 0."
+                    )
+                )
+
     # ------------------------------------------------------------------
     # The rule of a payer's penalties
     # ------------------------------------------------------------------
@@ -99,6 +124,14 @@ class ResCompany(models.Model):
             "legal_x3": ("legal_rate_pro", 3, 0.0),
             "fixed": (None, 0, self.reminder_penalty_rate),
         }[self.reminder_penalty_mode]
+
+    def _reminder_payer_rating(self, delay):
+        """The behaviour of a payer whose payments came ``delay`` days late
+        on average: good, slow or bad."""
+        self.ensure_one()
+        if delay > self.reminder_rating_bad_days:
+            return "bad"
+        return "slow" if delay > self.reminder_rating_slow_days else "good"
 
     def _reminder_claims_indemnity(self, payer):
         self.ensure_one()

@@ -20,3 +20,9 @@ class ResConfigSettings(models.TransientModel):
     reminder_indemnity_product_id = fields.Many2one(
         related="company_id.reminder_indemnity_product_id", readonly=False
     )
+    reminder_rating_slow_days = fields.Integer(
+        related="company_id.reminder_rating_slow_days", readonly=False
+    )
+    reminder_rating_bad_days = fields.Integer(
+        related="company_id.reminder_rating_bad_days", readonly=False
+    )

@@ -1,11 +1,14 @@
 import re
 
+from dateutil.relativedelta import relativedelta
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
+from odoo.tools import SQL
 from odoo.tools.mail import single_email_re
 
-from .account_move_line import REMINDER_LEVELS, level_field
+from .account_move_line import AGING_BUCKETS, REMINDER_LEVELS, level_field
 
 COLLECTION_FIELDS = {"reminder_email", "reminder_comment", "reminder_excluded"}
 
@@ -75,6 +78,43 @@ class ResPartner(models.Model):
         "whatever the company's rule (public bodies: 8 points). Empty: the company's rule.",
     )
 
+    # Aging of what this partner pays, one amount per bucket (``AGING_BUCKETS``).
+    reminder_aging_not_due = fields.Monetary(
+        string="Not due", compute="_compute_reminder_aging", currency_field="reminder_currency_id"
+    )
+    reminder_aging_1_30 = fields.Monetary(
+        string="1–30 days", compute="_compute_reminder_aging", currency_field="reminder_currency_id"
+    )
+    reminder_aging_31_60 = fields.Monetary(
+        string="31–60 days",
+        compute="_compute_reminder_aging",
+        currency_field="reminder_currency_id",
+    )
+    reminder_aging_61_90 = fields.Monetary(
+        string="61–90 days",
+        compute="_compute_reminder_aging",
+        currency_field="reminder_currency_id",
+    )
+    reminder_aging_over_90 = fields.Monetary(
+        string="Over 90 days",
+        compute="_compute_reminder_aging",
+        currency_field="reminder_currency_id",
+    )
+    reminder_payment_delay = fields.Float(
+        string="Average payment delay (days)",
+        compute="_compute_reminder_rating",
+        digits=(16, 1),
+        help="Days between the due date and the payment, on average weighted by amount, over "
+        "the payments of the last 12 months (credit notes excluded; early payments count as 0).",
+    )
+    reminder_rating = fields.Selection(
+        [("good", "Good payer"), ("slow", "Slow payer"), ("bad", "Bad payer")],
+        string="Payer behaviour",
+        compute="_compute_reminder_rating",
+        help="From the average payment delay of the last 12 months and the thresholds of the "
+        "Invoicing settings; empty without any payment in that time.",
+    )
+
     def _relance_set_collection(self, vals):
         """Write the payer's collection details (reminder email, collection
         comment, exclusion) from the installment panel: credit controllers
@@ -117,25 +157,32 @@ class ResPartner(models.Model):
     def _compute_reminder_currency_id(self):
         self.reminder_currency_id = self.env.company.currency_id
 
-    def _reminder_line_groups(self, domain, aggregates):
-        """``{partner_id: aggregates}`` over the installments these partners
-        pay, in the companies the user works in: one query for all."""
-        ids = [pid for pid in self._origin.ids if pid]
-        if not ids:
-            return {}
-        line_model = self.env["account.move.line"]
-        domain = expression.AND(
+    def _reminder_line_domain(self, domain):
+        """``domain`` on the installments these partners pay, in the companies
+        the user works in."""
+        return expression.AND(
             [
                 domain,
                 [
-                    ("reminder_payer_id", "in", ids),
+                    ("reminder_payer_id", "in", [pid for pid in self._origin.ids if pid]),
                     ("company_id", "in", self._reminder_company_ids()),
                 ],
             ],
         )
+
+    def _reminder_line_groups(self, domain, aggregates, groupby=()):
+        """``{partner_id: aggregates}`` over the installments these partners
+        pay (``{(partner_id, *groupby values): aggregates}`` with more
+        groups): one query for all."""
+        if not any(self._origin.ids):
+            return {}
+        groups = self.env["account.move.line"]._read_group(
+            self._reminder_line_domain(domain), ["reminder_payer_id", *groupby], aggregates
+        )
+        keys = len(groupby) + 1
         return {
-            payer.id: values
-            for payer, *values in line_model._read_group(domain, ["reminder_payer_id"], aggregates)
+            (group[0].id, *group[1:keys]) if groupby else group[0].id: list(group[keys:])
+            for group in groups
         }
 
     def _reminder_company_ids(self):
@@ -155,6 +202,66 @@ class ResPartner(models.Model):
             partner.reminder_total_due = total
             partner.reminder_days_late_total = days
             partner.reminder_open_count = count
+
+    @api.depends_context("company", "allowed_company_ids", "tz")
+    def _compute_reminder_aging(self):
+        groups = self._reminder_line_groups(
+            self.env["account.move.line"]._relance_open_domain(),
+            ["amount_residual:sum"],
+            ["reminder_aging_bucket"],
+        )
+        for partner in self:
+            for bucket, *_rest in AGING_BUCKETS:
+                amount = groups.get((partner._origin.id, bucket), [0.0])[0]
+                partner[f"reminder_aging_{bucket}"] = amount
+
+    @api.depends_context("company", "allowed_company_ids", "tz")
+    def _compute_reminder_rating(self):
+        delays = self._reminder_payment_delays()
+        company = self.env.company
+        for partner in self:
+            delay = delays.get(partner._origin.id)
+            delay = round(delay, 1) if delay is not None else None
+            partner.reminder_payment_delay = delay or 0.0
+            partner.reminder_rating = (
+                company._reminder_payer_rating(delay) if delay is not None else False
+            )
+
+    def _reminder_payment_delays(self):
+        """``{partner_id: average days late}`` of the payments matched with
+        the installments these partners pay over the last 12 months, weighted
+        by amount: one query for all."""
+        if not any(self._origin.ids):
+            return {}
+        today = fields.Date.context_today(self)
+        self.env["account.partial.reconcile"].flush_model()
+        self.env["account.move"].flush_model(["move_type"])
+        self.env["account.move.line"].flush_model(["date_maturity", "move_id"])
+        lines = self.env["account.move.line"]._search(
+            self._reminder_line_domain(self.env["account.move.line"]._relance_installment_domain())
+        )
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT line.reminder_payer_id,
+                       SUM(apr.amount * GREATEST(apr.max_date - line.date_maturity, 0))
+                           / SUM(apr.amount)
+                  FROM account_partial_reconcile apr
+                  JOIN account_move_line line ON line.id = apr.debit_move_id
+                  JOIN account_move_line credit ON credit.id = apr.credit_move_id
+                  JOIN account_move credit_move ON credit_move.id = credit.move_id
+                 WHERE line.id IN %(lines)s
+                   AND apr.max_date > %(start)s AND apr.max_date <= %(today)s
+                   AND apr.amount > 0
+                   AND credit_move.move_type != 'out_refund'
+                 GROUP BY line.reminder_payer_id
+                """,
+                lines=lines.subselect(),
+                start=today - relativedelta(months=12),
+                today=today,
+            )
+        )
+        return {payer_id: float(delay) for payer_id, delay in rows}
 
     @api.depends_context("company", "allowed_company_ids", "tz")
     def _compute_reminder_promise_broken_count(self):

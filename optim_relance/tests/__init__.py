@@ -16,3 +16,4 @@ from . import test_worklist_tour
 from . import test_relance_run
 from . import test_run_tour
 from . import test_penalties
+from . import test_analysis
