@@ -12,13 +12,15 @@
 #   --top-queries              also count the queries by shape (names the N+1 patterns)
 #   --no-memory-pass           skip the second pass under tracemalloc (no peak MB; halves the time)
 #   --preview-only             selection and preview only (a cheap look at a large data set)
+#   --analysis                 the collection analysis instead of the batch (bench_analysis.py:
+#                              dashboard, pivots, aged balance; target < 1 s each)
 #   --pdf-chunk N              letters per wkhtmltopdf run instead of the addon's PDF_CHUNK
 #   --limit-memory-hard MB     address-space limit, as Odoo's limit_memory_hard (default 2560,
 #                              Odoo's default; wkhtmltopdf inherits it); 0 = no limit
 source "$(dirname "$0")/../scripts/common.sh"
 BENCH_DIR="$PROJECT_ROOT/bench"
 
-PAYERS=50 LINES=400 OUTPUTS=pdf,email,word KEEP= DB= EXTRA_RUN=() EXTRA_GEN=()
+PAYERS=50 LINES=400 OUTPUTS=pdf,email,word KEEP= DB= ANALYSIS= EXTRA_RUN=() EXTRA_GEN=()
 while (($#)); do
     case $1 in
     --payers) PAYERS=$2; shift 2 ;;
@@ -26,10 +28,11 @@ while (($#)); do
     --outputs) OUTPUTS=$2; shift 2 ;;
     --max-installments) EXTRA_GEN+=(--max-installments "$2"); shift 2 ;;
     --keep) KEEP=1; shift ;;
+    --analysis) ANALYSIS=1; shift ;;
     --db) DB=$2; shift 2 ;;
     --top-queries | --no-memory-pass | --preview-only) EXTRA_RUN+=("$1"); shift ;;
     --limit-memory-hard | --pdf-chunk) EXTRA_RUN+=("$1" "$2"); shift 2 ;;
-    -h | --help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,20p' "$0"; exit 0 ;;
     *) die "unknown option $1 (see --help)" ;;
     esac
 done
@@ -108,8 +111,12 @@ curl -sf -o /dev/null "$URL/web/health" || die "server not answering on $URL"
 curl -sf -o /dev/null "$URL/web/static/img/favicon.ico" || true
 
 rc=0
-bench run --payers "$PAYERS" --lines "$LINES" --outputs "$OUTPUTS" \
-    --generation-stats "$WORK/generation.json" "${EXTRA_RUN[@]}" || rc=$?
+if [[ -n $ANALYSIS ]]; then
+    "$PYTHON" "$BENCH_DIR/bench_analysis.py" -d "$DB" --addons-path "$ADDONS_PATH" || rc=$?
+else
+    bench run --payers "$PAYERS" --lines "$LINES" --outputs "$OUTPUTS" \
+        --generation-stats "$WORK/generation.json" "${EXTRA_RUN[@]}" || rc=$?
+fi
 if grep -qE ' (ERROR|CRITICAL) ' "$WORK/server.log"; then
     mkdir -p "$BENCH_DIR/out"
     cp "$WORK/server.log" "$BENCH_DIR/out/server-$DB.log"

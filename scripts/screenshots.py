@@ -19,6 +19,9 @@ requirements), then writes into docs/screenshots/:
                        (confirm a batch larger than optim_relance.sync_letter_limit first)
     letter.png         the latest emailed reminder letter, its installments and chatter
                        (process a reminder by email in the demo first)
+    dashboard.png      Reporting › Recouvrement › the collection dashboard
+    analysis.png       the receivables pivot: payers × aging buckets
+    aged_balance.png   the first page of the aged balance PDF as of today (pdftoppm)
                        (nothing is confirmed: the database is left as it was)
 
 Nothing but the standard library, websocket-client and, to shrink the PNGs
@@ -79,6 +82,10 @@ class Odoo:
         return self.call(
             "/web/dataset/call_kw", model=model, method=method, args=args, kwargs=kwargs
         )
+
+    def download(self, path):
+        with self.opener.open(self.url + path, timeout=120) as response:
+            return response.read()
 
 
 def pick_installment(odoo):
@@ -472,7 +479,50 @@ def pick_letter(odoo):
     )
 
 
-SHOTS = ("installments", "payer_panel", "wizard", "worklist", "invoice_hold", "run", "letter")
+def take_dashboard(browser, url, out):
+    browser.navigate(f"{url}/odoo/collection-dashboard")
+    browser.wait_selector(".o_relance_kpi_receivable .o_field_widget[name=receivable_amount]")
+    browser.wait_selector(".o_relance_effectiveness")
+    return capture(browser, out, "dashboard")
+
+
+def take_analysis(browser, url, out):
+    browser.navigate(f"{url}/odoo/receivables-analysis")
+    browser.wait_selector(".o_pivot table .o_pivot_cell_value")
+    return capture(browser, out, "analysis")
+
+
+def take_aged_balance(odoo, out):
+    """The aged balance as of today, printed as the wizard prints it, its
+    first page as a PNG."""
+    wizard_id = odoo.call_kw("relance.aged.balance.wizard", "create", [{}])
+    pdf = odoo.download(f"/report/pdf/optim_relance.report_aged_balance/{wizard_id}")
+    if not pdf.startswith(b"%PDF"):
+        raise RuntimeError("the aged balance did not come back as a PDF")
+    with tempfile.TemporaryDirectory() as tmp:
+        source = os.path.join(tmp, "aged_balance.pdf")
+        with open(source, "wb") as handle:
+            handle.write(pdf)
+        target = os.path.join(out, "aged_balance")
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", source, target],
+            check=True,
+        )
+    return f"{target}.png"
+
+
+SHOTS = (
+    "installments",
+    "payer_panel",
+    "wizard",
+    "worklist",
+    "invoice_hold",
+    "run",
+    "letter",
+    "dashboard",
+    "analysis",
+    "aged_balance",
+)
 
 
 def main():
@@ -521,6 +571,9 @@ def main():
             "letter": lambda: take_form_with_chatter(
                 browser, url, args.out, "letter", f"reminder-letters/{letter_id}", "line_ids"
             ),
+            "dashboard": lambda: take_dashboard(browser, url, args.out),
+            "analysis": lambda: take_analysis(browser, url, args.out),
+            "aged_balance": lambda: take_aged_balance(odoo, args.out),
         }
         for name in wanted:
             path = shots[name]()

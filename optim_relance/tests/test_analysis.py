@@ -7,7 +7,7 @@ from datetime import timedelta
 from freezegun import freeze_time
 
 from odoo import fields
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import HttpCase, tagged
 from odoo.tools import format_amount, format_date, html2plaintext
 from odoo.tools.safe_eval import safe_eval
@@ -244,6 +244,21 @@ class TestAgedBalance(RelanceCase):
         action = wizard.action_print()
         self.assertEqual(action["report_name"], "optim_relance.report_aged_balance")
         self.assertEqual(action["context"]["active_ids"], wizard.ids)
+
+    def test_auditor_and_employee(self):
+        auditor = self.make_user("relance_aged_auditor", "account.group_account_readonly")
+        wizard = self.env["relance.aged.balance.wizard"].with_user(auditor).create({})
+        self.assertEqual(wizard._aged_balance_values()["total"], 6500.0)
+        dashboard = self.env["relance.dashboard"].with_user(auditor).create({})
+        self.assertEqual(dashboard.receivable_amount, 6500.0)
+        # Nothing for an employee without accounting rights.
+        with self.assertRaises(AccessError):
+            self.env["relance.dashboard"].with_user(self.basic_user).create({})
+        with self.assertRaises(AccessError):
+            self.env["relance.aged.balance.wizard"].with_user(self.basic_user).create({})
+        # Another user's dashboard is not readable.
+        with self.assertRaises(AccessError):
+            dashboard.with_user(self.invoice_user).read(["receivable_amount"])
 
     def test_other_company_user_sees_none_of_company_a(self):
         Line = self.Line.with_user(self.user_b)
