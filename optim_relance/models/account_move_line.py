@@ -311,9 +311,11 @@ class AccountMoveLine(models.Model):
         """A condition on buckets as one on days late, itself one on the due
         date: an indexed SQL condition that is right whatever the day."""
         self._relance_check_operator(operator, ("=", "!=", "in", "not in"))
-        values = set(value) if isinstance(value, (list, tuple, set)) else {value}
+        values = list(value) if isinstance(value, (list, tuple, set)) else [value]
+        # Every installment has a bucket: "is set" is all of them.
+        values = [item for item in values if item is not False and item is not None]
         ranges = {value: (first, last) for value, _label, first, last in AGING_BUCKETS}
-        unknown = values - set(ranges)
+        unknown = [item for item in values if not isinstance(item, str) or item not in ranges]
         if unknown:
             raise UserError(
                 self.env._("Unknown aging bucket: %(values)s.", values=", ".join(map(str, unknown)))
@@ -328,7 +330,7 @@ class AccountMoveLine(models.Model):
                         else expression.TRUE_DOMAIN,
                     ]
                 )
-                for bucket in sorted(values)
+                for bucket in sorted(set(values))
             ]
         )
         return ["!", *domain] if operator in ("!=", "not in") else domain
@@ -361,6 +363,12 @@ class AccountMoveLine(models.Model):
             return self._relance_next_date_sql(alias, query, flush)
         return super()._field_to_sql(alias, fname, query, flush)
 
+    def _reminder_exchange_moves(self):
+        """The exchange difference entries of this installment's matches:
+        accounting, neither money nor a settlement (dated by Odoo's rules)."""
+        self.ensure_one()
+        return self.matched_credit_ids.exchange_move_id | self.full_reconcile_id.exchange_move_id
+
     @api.model
     def _reminder_aged_balance(self, date, company):
         """The aged balance of ``company``'s customer installments as of
@@ -383,8 +391,11 @@ class AccountMoveLine(models.Model):
             # to match: its invoice is in payment, no longer reminded.
             domain.append(("move_id.payment_state", "not in", ("in_payment", "paid", "reversed")))
         self.env["account.partial.reconcile"].flush_model()
-        self.flush_model(["balance", "date_maturity", "reminder_payer_id"])
+        self.flush_model(["balance", "amount_residual", "date_maturity", "reminder_payer_id"])
         days = SQL("GREATEST(COALESCE(%s::date - line.date_maturity, 0), 0)", date)
+        # Up to today every match counts, a payment dated later too (the
+        # residual, as the pivot shows it); before, those made by then.
+        until = date if date < today else None
         rows = self.env.execute_query(
             SQL(
                 """
@@ -394,13 +405,18 @@ class AccountMoveLine(models.Model):
              LEFT JOIN LATERAL (
                        SELECT SUM(apr.amount) AS amount
                          FROM account_partial_reconcile apr
-                        WHERE apr.debit_move_id = line.id AND apr.max_date <= %(date)s
+                        WHERE apr.debit_move_id = line.id
+                          AND (%(until)s::date IS NULL OR apr.max_date <= %(until)s)
                        ) paid ON TRUE
                  WHERE line.id IN %(lines)s
+                   -- settled by then: nothing left, not worth the subquery
+                   AND (line.amount_residual != 0 OR EXISTS (
+                       SELECT 1 FROM account_partial_reconcile later
+                        WHERE later.debit_move_id = line.id AND later.max_date > %(until)s))
               GROUP BY 1, 2
                 """,
                 bucket=self._reminder_aging_bucket_sql(days),
-                date=date,
+                until=until,
                 lines=self._search(domain).subselect(),
             )
         )

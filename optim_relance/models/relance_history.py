@@ -74,7 +74,7 @@ class RelanceHistory(models.Model):
         string="Settled on",
         compute="_compute_recovery",
         store=True,
-        help="Date of the last payment that settled the installment after this reminder; "
+        help="The day the installment was settled, when a payment came after this reminder; "
         "empty while it is unpaid.",
     )
     paid_within_days = fields.Integer(
@@ -89,8 +89,8 @@ class RelanceHistory(models.Model):
         compute="_compute_recovery",
         store=True,
         currency_field="currency_id",
-        help="Paid on the installment from the reminder day on (credit notes excluded), up to "
-        "the residual reminded.",
+        help="Paid on the installment from the reminder day on (credit notes and exchange "
+        "differences excluded), up to the residual reminded.",
     )
     amount_recovered_15 = fields.Monetary(
         string="Recovered within 15 days",
@@ -114,20 +114,26 @@ class RelanceHistory(models.Model):
         "move_line_id.reconciled",
         "move_line_id.matched_credit_ids.amount",
         "move_line_id.matched_credit_ids.max_date",
+        "move_line_id.matched_credit_ids.exchange_move_id",
+        "move_line_id.full_reconcile_id.exchange_move_id",
     )
     def _compute_recovery(self):
         """Payments matched with the installment on or after the reminder day:
         their amount within 15 and 30 days and in all (never more than the
-        residual reminded), and once it is settled, the days to its last
-        payment. Credit notes are not money recovered; date corrections are
-        not reminders."""
+        residual reminded), and once the installment is settled, the day it
+        was (its last payment or credit note). Credit notes and exchange
+        differences are not money recovered; date corrections are not
+        reminders."""
         for record in self:
             line = record.move_line_id
-            payments = line.matched_credit_ids.filtered(
-                lambda partial, date=record.date: (
-                    partial.max_date >= date
-                    and partial.credit_move_id.move_id.move_type != "out_refund"
+            exchange = line._reminder_exchange_moves()
+            settlements = line.matched_credit_ids.filtered(
+                lambda partial, date=record.date, exchange=exchange: (
+                    partial.max_date >= date and partial.credit_move_id.move_id not in exchange
                 )
+            )
+            payments = settlements.filtered(
+                lambda partial: partial.credit_move_id.move_id.move_type != "out_refund"
             )
             if record.channel == "correction" or not payments:
                 record.update(
@@ -147,7 +153,9 @@ class RelanceHistory(models.Model):
 
             record.update(
                 {
-                    "paid_date": max(payments.mapped("max_date")) if line.reconciled else False,
+                    "paid_date": (
+                        max(settlements.mapped("max_date")) if line.reconciled else False
+                    ),
                     "amount_recovered": paid(None),
                     "amount_recovered_15": paid(15),
                     "amount_recovered_30": paid(30),

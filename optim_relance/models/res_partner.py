@@ -105,7 +105,8 @@ class ResPartner(models.Model):
         compute="_compute_reminder_rating",
         digits=(16, 1),
         help="Days between the due date and the payment, on average weighted by amount, over "
-        "the payments of the last 12 months (credit notes excluded; early payments count as 0).",
+        "the payments of the last 12 months (credit notes and exchange differences excluded; "
+        "early payments count as 0).",
     )
     reminder_rating = fields.Selection(
         [("good", "Good payer"), ("slow", "Slow payer"), ("bad", "Bad payer")],
@@ -221,7 +222,6 @@ class ResPartner(models.Model):
         company = self.env.company
         for partner in self:
             delay = delays.get(partner._origin.id)
-            delay = round(delay, 1) if delay is not None else None
             partner.reminder_payment_delay = delay or 0.0
             partner.reminder_rating = (
                 company._reminder_payer_rating(delay) if delay is not None else False
@@ -235,6 +235,7 @@ class ResPartner(models.Model):
             return {}
         today = fields.Date.context_today(self)
         self.env["account.partial.reconcile"].flush_model()
+        self.env["account.full.reconcile"].flush_model()
         self.env["account.move"].flush_model(["move_type"])
         self.env["account.move.line"].flush_model(["date_maturity", "move_id"])
         lines = self.env["account.move.line"]._search(
@@ -254,6 +255,11 @@ class ResPartner(models.Model):
                    AND apr.max_date > %(start)s AND apr.max_date <= %(today)s
                    AND apr.amount > 0
                    AND credit_move.move_type != 'out_refund'
+                   -- money only: not the exchange difference of a payment
+                   AND NOT EXISTS (SELECT 1 FROM account_partial_reconcile exchange
+                                    WHERE exchange.exchange_move_id = credit_move.id)
+                   AND NOT EXISTS (SELECT 1 FROM account_full_reconcile exchange
+                                    WHERE exchange.exchange_move_id = credit_move.id)
                  GROUP BY line.reminder_payer_id
                 """,
                 lines=lines.subselect(),

@@ -5,6 +5,7 @@ hand-built data whose figures are computed by hand in each test."""
 from datetime import timedelta
 
 from freezegun import freeze_time
+from lxml import etree
 
 from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -205,6 +206,19 @@ class TestAgedBalance(RelanceCase):
         )
         self.assertEqual(by_payer_and_bucket(groups), expected)
 
+    def test_payment_dated_later(self):
+        """A payment dated tomorrow (a post-dated cheque): deducted today, as
+        the pivot does, not from a balance of yesterday."""
+        self.pay(self.inv6, amount=200.0, payment_date=days_ago(-1))
+        groups = self.Line._read_group(
+            [*self.Line._relance_open_domain(), ("company_id", "=", self.company_a.id)],
+            ["reminder_payer_id", "reminder_aging_bucket"],
+            ["amount_residual:sum"],
+        )
+        self.assertEqual(by_payer_and_bucket(groups)[self.payer_c.id], {"1_30": 400.0})
+        self.assertEqual(self.balance(TODAY)[self.payer_c.id], {"1_30": 400.0})
+        self.assertEqual(self.balance(days_ago(1))[self.payer_c.id], {"1_30": 600.0})
+
     def test_past_date(self):
         """On 5 June: the partial payment (10 June) and the full one (13 June)
         had not come, the invoice of 12 June did not exist, each installment
@@ -272,10 +286,8 @@ class TestAgedBalance(RelanceCase):
         )
         Wizard = self.env["relance.aged.balance.wizard"].with_user(self.user_b)
         self.assertEqual(Wizard.create({}).company_id, self.company_b)
-        before = Wizard.search_count([])
         with self.assertRaises(UserError):
             Wizard.create({"company_id": self.company_a.id})
-        self.assertEqual(Wizard.search_count([]), before)
         dashboard = self.env["relance.dashboard"].with_user(self.user_b).create({})
         self.assertEqual(dashboard.company_id, self.company_b)
         self.assertEqual((dashboard.receivable_amount, dashboard.late_amount), (999.0, 999.0))
@@ -367,39 +379,44 @@ class TestDashboard(RelanceCase):
         self.assertEqual((figures["late_percent"], figures["dso_days"]), (92.3, 177.3))
         self.assertEqual(figures["weighted_days_late"], 60.0)
 
+    def listed(self, action):
+        """What the list ``action`` opens shows: its domain and the filters
+        its context turns on, as the search view defines them."""
+        arch = etree.fromstring(self.env.ref("optim_relance.view_move_line_relance_search").arch)
+        domain = list(action["domain"])
+        for key in action["context"]:
+            name = key.removeprefix("search_default_")
+            node = arch.find(f".//filter[@name='{name}']")
+            if node is not None and node.get("domain"):
+                domain += safe_eval(node.get("domain"), {"uid": self.env.uid})
+        return self.Line.search(domain)
+
     def test_each_figure_opens_its_list(self):
         dashboard = self.env["relance.dashboard"].create({})
-        lines = self.a1 | self.a2 | self.b1 | self.c1
 
         def opened(figure):
             return dashboard.with_context(figure=figure).action_open_figure()
 
-        for figure, search_default in (
-            ("receivable", {}),
-            ("late", {"search_default_late": 1}),
-            ("disputes", {"search_default_disputes": 1}),
-            ("promises", {"search_default_promises": 1}),
-            ("promises_broken", {"search_default_promises_broken": 1}),
+        for figure, expected, count in (
+            ("receivable", self.a1 | self.a2 | self.b1 | self.c1, None),
+            ("late", self.a1 | self.a2 | self.b1, None),
+            ("level_1", self.a1 | self.a2, dashboard.payer_level_1_count),
+            ("level_2", self.Line, dashboard.payer_level_2_count),
+            ("level_3", self.b1, dashboard.payer_level_3_count),
+            ("disputes", self.c1, dashboard.dispute_count),
+            ("promises", self.a2, dashboard.promise_count),
+            ("promises_broken", self.b1, dashboard.promise_broken_count),
         ):
             action = opened(figure)
             self.assertEqual(action["res_model"], "account.move.line")
-            self.assertEqual(action["context"], search_default)
-            self.assertEqual(self.Line.search(action["domain"]), lines)
-        action = opened("level_3")
-        self.assertEqual(
-            action["context"], {"search_default_level_3": 1, "search_default_group_payer": 1}
-        )
-        # The filters the list applies give the figures.
-        self.assertEqual(self.Line.search([*action["domain"], ("reminder_level", "=", 3)]), self.b1)
-        for figure, expected in (
-            ("disputes", self.c1),
-            ("promises", self.a2),
-            ("promises_broken", self.b1),
-        ):
-            self.assertEqual(
-                self.Line.search([*opened(figure)["domain"], *dashboard._filter_domain(figure)]),
-                expected,
-            )
+            listed = self.listed(action)
+            self.assertEqual(listed, expected, figure)
+            if figure.startswith("level_"):
+                self.assertEqual(len(listed.reminder_payer_id), count, figure)
+            elif count is not None:
+                self.assertEqual(len(listed), count, figure)
+        self.assertEqual(sum(self.listed(opened("receivable")).mapped("amount_residual")), 6500.0)
+        self.assertEqual(sum(self.listed(opened("late")).mapped("amount_residual")), 6000.0)
         sales = opened("sales")
         self.assertEqual(sales["res_model"], "account.move")
         self.assertEqual(
@@ -408,8 +425,21 @@ class TestDashboard(RelanceCase):
         )
         effectiveness = opened("effectiveness")
         self.assertEqual(effectiveness["res_model"], "relance.history")
-        with self.assertRaises(UserError):
-            opened("everything")
+        for figure in ("everything", ["late"], {"a": 1}):
+            with self.assertRaises(UserError):
+                opened(figure)
+
+    def test_a_payer_is_at_its_highest_level(self):
+        """Payer B, at level 3 on one installment and level 1 on another, is
+        at level 3: its two installments are listed there, not at level 1."""
+        b2 = self.installments(self.create_late_invoice(self.payer_b, 50, amount=100.0))
+        b2._relance_record(1, days_ago(20), "manual")
+        dashboard = self.env["relance.dashboard"].create({})
+        self.assertEqual((dashboard.payer_level_1_count, dashboard.payer_level_3_count), (1, 1))
+        level_1 = dashboard.with_context(figure="level_1").action_open_figure()
+        level_3 = dashboard.with_context(figure="level_3").action_open_figure()
+        self.assertEqual(self.listed(level_1), self.a1 | self.a2)
+        self.assertEqual(self.listed(level_3), self.b1 | b2)
 
     def test_queries_do_not_grow_with_payers(self):
         def count_queries():
@@ -474,9 +504,32 @@ class TestEffectiveness(RelanceCase):
         cls.pay(cls.v, amount=300.0, payment_date=days_ago(45))
         cls.hv = cls.v._relance_record(1, days_ago(40), "email")
         cls.pay(cls.v, amount=700.0, payment_date=days_ago(35))
+        # F: 1,000 EUR invoiced at 2 EUR per dollar (500.00), Word letter, paid
+        # at 2.5 (400.00): the 100.00 exchange difference is not money.
+        eur = cls.setup_other_currency(
+            "EUR", rates=[(str(days_ago(60)), 2.0), (str(days_ago(35)), 2.5)]
+        )
+        cls.f = cls.installments(
+            cls.create_invoice(
+                cls.payer_b, amounts=(1000.0,), invoice_date=days_ago(50), currency=eur
+            )
+        )
+        cls.hf = cls.f._relance_record(1, days_ago(40), "word")
+        cls.pay(cls.f, payment_date=days_ago(30))
+        # U: Word letter, 600 paid 5 days later, the rest settled by a credit
+        # note 30 days after the reminder: settled that day, 600 recovered.
+        cls.u = line(1000.0, 50, cls.payer_b)
+        cls.hu = cls.u._relance_record(1, days_ago(40), "word")
+        cls.pay(cls.u, amount=600.0, payment_date=days_ago(35))
+        refund = cls.create_invoice(
+            cls.payer_b, amounts=(400.0,), invoice_date=days_ago(10), move_type="out_refund"
+        )
+        (
+            cls.u | refund.line_ids.filtered(lambda item: item.account_id == cls.u.account_id)
+        ).reconcile()
         # A date correction is not a reminder.
-        cls.correction = History._log_corrections([(cls.x, 1, days_ago(40), days_ago(40))])
-        cls.reminders = cls.hx | cls.hy | cls.hz1 | cls.hz2 | cls.hw | cls.hv
+        cls.correction = History._log_corrections([(cls.y, 1, days_ago(40), days_ago(40))])
+        cls.reminders = cls.hx | cls.hy | cls.hz1 | cls.hz2 | cls.hw | cls.hv | cls.hf | cls.hu
 
     def recovery(self, history):
         return [
@@ -492,9 +545,11 @@ class TestEffectiveness(RelanceCase):
         ]
 
     def test_per_reminder(self):
-        self.assertTrue(self.w.reconciled)
+        self.assertTrue(self.w.reconciled and self.f.reconciled and self.u.reconciled)
+        # The exchange difference of F is a match of its own.
+        self.assertEqual(sorted(self.f.matched_credit_ids.mapped("amount")), [100.0, 400.0])
         self.assertEqual(
-            self.recovery(self.hx | self.hy | self.hz1 | self.hz2 | self.hw | self.hv),
+            self.recovery(self.reminders),
             [
                 (1000.0, days_ago(15), 25, 600.0, 1000.0, 1000.0),
                 (2000.0, False, 0, 0.0, 0.0, 0.0),
@@ -502,9 +557,11 @@ class TestEffectiveness(RelanceCase):
                 (4000.0, days_ago(5), 30, 0.0, 4000.0, 4000.0),
                 (800.0, False, 0, 0.0, 0.0, 0.0),
                 (700.0, days_ago(35), 5, 700.0, 700.0, 700.0),
+                (500.0, days_ago(30), 10, 400.0, 400.0, 400.0),
+                (1000.0, days_ago(10), 30, 600.0, 600.0, 600.0),
             ],
         )
-        self.assertEqual(self.recovery(self.correction), [(0.0, False, 0, 0.0, 0.0, 0.0)])
+        self.assertEqual(self.recovery(self.correction), [(2000.0, False, 0, 0.0, 0.0, 0.0)])
 
     def test_unmatching_a_payment_updates_the_reminder(self):
         self.last_x_payment.move_id.line_ids.remove_move_reconcile()
@@ -530,19 +587,26 @@ class TestEffectiveness(RelanceCase):
             [
                 (1, "email", 3, 2500.0, 1300.0, 1700.0, (25 + 5) / 2),
                 (1, "pdf", 2, 6000.0, 0.0, 0.0, 55.0),
+                (1, "word", 2, 1500.0, 1000.0, 1000.0, (10 + 30) / 2),
                 (2, "email", 1, 4000.0, 0.0, 4000.0, 30.0),
             ],
         )
+        # The menu's action and the dashboard's link leave the correction out.
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "optim_relance.action_relance_effectiveness"
         )
         self.assertEqual(action["view_mode"].split(",")[:2], ["pivot", "graph"])
-        self.assertEqual(
-            History.search(
-                safe_eval(action["domain"]) + domain + [("id", "in", self.correction.ids)]
-            ),
-            History,
+        link = (
+            self.env["relance.dashboard"]
+            .create({})
+            .with_context(figure="effectiveness")
+            .action_open_figure()
         )
+        everything = self.reminders | self.correction
+        for domain in (safe_eval(action["domain"]), link["domain"]):
+            self.assertEqual(
+                History.search([*domain, ("id", "in", everything.ids)]), self.reminders
+            )
         description = History.fields_get(["paid_within_days"], ["groupable", "aggregator"])
         self.assertEqual(description["paid_within_days"]["aggregator"], "avg")
 
@@ -566,6 +630,14 @@ class TestEffectiveness(RelanceCase):
                     "amount": 6000.0,
                     "share_15": 0.0,
                     "share_30": 0.0,
+                },
+                {
+                    "level": 1,
+                    "channel": "Word letter",
+                    "count": 2,
+                    "amount": 1500.0,
+                    "share_15": 66.7,
+                    "share_30": 66.7,
                 },
                 {
                     "level": 2,

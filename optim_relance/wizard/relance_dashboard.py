@@ -14,9 +14,10 @@ from ..models.account_move_line import REMINDER_LEVELS
 INSTALLMENT_FILTERS = {
     "receivable": {},
     "late": {"search_default_late": 1},
-    "level_1": {"search_default_level_1": 1, "search_default_group_payer": 1},
-    "level_2": {"search_default_level_2": 1, "search_default_group_payer": 1},
-    "level_3": {"search_default_level_3": 1, "search_default_group_payer": 1},
+    # The open installments of the payers at that level, by payer.
+    "level_1": {"search_default_group_payer": 1},
+    "level_2": {"search_default_group_payer": 1},
+    "level_3": {"search_default_group_payer": 1},
     "disputes": {"search_default_disputes": 1},
     "promises": {"search_default_promises": 1},
     "promises_broken": {"search_default_promises_broken": 1},
@@ -118,7 +119,7 @@ class RelanceDashboard(models.TransientModel):
         )
 
     @api.depends("company_id")
-    @api.depends_context("tz")
+    @api.depends_context("tz", "allowed_company_ids")
     def _compute_receivables(self):
         today = fields.Date.context_today(self)
         for dashboard in self:
@@ -145,7 +146,7 @@ class RelanceDashboard(models.TransientModel):
             dashboard.weighted_days_late = round(weighted / late, 1) if late else 0.0
 
     @api.depends("company_id")
-    @api.depends_context("tz")
+    @api.depends_context("tz", "allowed_company_ids")
     def _compute_dso(self):
         for dashboard in self:
             sales_domain = dashboard._sales_domain()
@@ -170,28 +171,43 @@ class RelanceDashboard(models.TransientModel):
         ]
 
     @api.depends("company_id")
+    @api.depends_context("allowed_company_ids")
     def _compute_payer_levels(self):
         for dashboard in self:
             counts = dict(
                 self.env.execute_query(
                     SQL(
-                        """
-                        SELECT level, COUNT(*)
-                          FROM (SELECT MAX(reminder_level) AS level
-                                  FROM account_move_line
-                                 WHERE id IN %(lines)s
-                              GROUP BY reminder_payer_id) payers
-                      GROUP BY level
-                        """,
-                        lines=dashboard._open_lines_query().subselect(),
+                        "SELECT level, COUNT(*) FROM %s payers GROUP BY level",
+                        dashboard._payer_levels_sql(),
                     )
                 )
             )
             for level in REMINDER_LEVELS:
                 dashboard[f"payer_level_{level}_count"] = counts.get(level, 0)
 
+    def _payer_levels_sql(self):
+        """Each payer with open installments and the highest level reached
+        on them: the level a payer is at."""
+        return SQL(
+            """(SELECT reminder_payer_id AS payer_id, MAX(reminder_level) AS level
+                  FROM account_move_line
+                 WHERE id IN %s
+              GROUP BY reminder_payer_id)""",
+            self._open_lines_query().subselect(),
+        )
+
+    def _payers_at_level(self, level):
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT payer_id FROM %s payers WHERE level = %s",
+                self._payer_levels_sql(),
+                level,
+            )
+        )
+        return [payer_id for (payer_id,) in rows]
+
     @api.depends("company_id")
-    @api.depends_context("tz")
+    @api.depends_context("tz", "allowed_company_ids")
     def _compute_holds(self):
         lines = self.env["account.move.line"]
         for dashboard in self:
@@ -219,7 +235,7 @@ class RelanceDashboard(models.TransientModel):
         }[figure]
 
     @api.depends("company_id")
-    @api.depends_context("tz", "lang")
+    @api.depends_context("tz", "lang", "allowed_company_ids")
     def _compute_effectiveness_html(self):
         for dashboard in self:
             dashboard.effectiveness_html = self.env["ir.qweb"]._render(
@@ -297,11 +313,17 @@ class RelanceDashboard(models.TransientModel):
             action = self.env["ir.actions.act_window"]._for_xml_id(
                 "optim_relance.action_relance_effectiveness"
             )
-            action["domain"] = [("company_id", "=", self.company_id.id)]
+            action["domain"] = [
+                ("company_id", "=", self.company_id.id),
+                ("channel", "!=", "correction"),
+            ]
             return action
-        if figure not in INSTALLMENT_FILTERS:
+        if not isinstance(figure, str) or figure not in INSTALLMENT_FILTERS:
             raise UserError(self.env._("Unknown figure: %(figure)s.", figure=figure))
         action = self.env["account.move.line"].action_open_relance_installments()
-        action["domain"] = self._installment_domain()
+        extra = []
+        if figure.startswith("level_"):
+            extra = [("reminder_payer_id", "in", self._payers_at_level(int(figure[-1])))]
+        action["domain"] = self._installment_domain(extra)
         action["context"] = INSTALLMENT_FILTERS[figure]
         return action
