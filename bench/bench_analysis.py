@@ -27,9 +27,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from bench_relance import LIST_DOMAIN, admin_env, log, open_registry  # noqa: E402
+from bench_relance import LIST_DOMAIN, admin_env, log, open_registry
 
-from odoo import fields  # noqa: E402
+from odoo import fields
 
 TARGET_S = 1.0
 
