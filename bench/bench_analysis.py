@@ -55,9 +55,11 @@ def prepare(env, payments):
     reminded = late[::2]
     started = time.perf_counter()
     for index in range(4):
-        batch = reminded[index::4]
-        channel = "email" if index == 0 else "pdf"
-        batch._relance_record(1, today - datetime.timedelta(days=40 + 10 * index), channel)
+        date = today - datetime.timedelta(days=40 + 10 * index)
+        # a reminder comes after the due date
+        batch = reminded[index::4].filtered(lambda line, date=date: line.date_maturity < date)
+        batch._relance_record(1, date, "email" if index == 0 else "pdf")
+    reminded = reminded.filtered("reminder_level")
     second = reminded[::5]
     second._relance_record(2, today - datetime.timedelta(days=10), "email")
     log(f"recorded {len(reminded) + len(second)} reminders in {time.perf_counter() - started:.1f}s")

@@ -81,6 +81,13 @@ class RelanceDashboard(models.TransientModel):
         sanitize=False,
     )
 
+    @api.depends("company_id")
+    def _compute_display_name(self):
+        for dashboard in self:
+            dashboard.display_name = self.env._(
+                "Collection dashboard – %(company)s", company=dashboard.company_id.name
+            )
+
     @api.constrains("company_id")
     def _check_company_id(self):
         for dashboard in self:
