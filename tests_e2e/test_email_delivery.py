@@ -9,11 +9,14 @@ API (XML-RPC, HTTP), as an integration or a browser would:
 * two users confirming the same reminders at the same time;
 * the PDF batch downloaded over HTTP, and refused to whoever may not see it;
 * a level 2 email listing the penalties, whose portal links open each invoice
-  over HTTP with their token and nothing without it.
+  over HTTP with their token and nothing without it;
+* the aged balance printed and downloaded over HTTP, the collection dashboard
+  over XML-RPC and JSON-RPC, neither shown to another company's user.
 """
 
 import base64
 import html
+import json
 import re
 import threading
 import unittest
@@ -626,6 +629,101 @@ class TestRelanceEndToEnd(harness.ServerCase):
         self.assertFalse(
             response.headers.get("Content-Type", "").startswith("application/pdf"), who
         )
+
+    # ------------------------------------------------------------------
+    # 6. The analysis, as an integration and a browser use it
+    # ------------------------------------------------------------------
+    def test_06_aged_balance_and_dashboard(self):
+        """The accountant prints the aged balance (the action marshals over
+        XML-RPC) and downloads its PDF over HTTP: the payer's row, its two
+        installments 40 and 55 days late in the 31–60 days column. The
+        dashboard's figures come over XML-RPC and JSON-RPC. Nothing of it for
+        an anonymous visitor or another company's accountant."""
+        (theta,) = self.create_payers([("E2E Aged Theta Plomberie", None, [1200.0, 300.0])])
+        residual = sum(line["amount_residual"] for line in theta.lines)
+        self.admin(
+            "res.company",
+            "write",
+            [self.company_id],
+            {"external_report_layout_id": self.admin.ref("web.external_layout_standard")},
+        )
+        wizard_id = self.accountant("relance.aged.balance.wizard", "create", {})
+        action = self.accountant("relance.aged.balance.wizard", "action_print", [wizard_id])
+        self.assertEqual(action["type"], "ir.actions.report", action)
+        self.assertEqual(action["report_name"], "optim_relance.report_aged_balance")
+        self.assertNotIn("data", action)
+        url = f"/report/pdf/{action['report_name']}/{wizard_id}"
+
+        web = harness.WebSession(self.url)
+        web.authenticate(self.db, *ACCOUNTANT)
+        response = web.request(url)
+        self.assertEqual(response.status, 200, response.body[:300])
+        self.assertTrue(response.body.startswith(b"%PDF"))
+        text = harness.squash(harness.pdf_to_text(response.body))
+        self.assertIn(f"Aged receivables as of {self.fmt_date(date.today())}", text)
+        self.assertIn(f"{theta.name} {self.fmt(residual)} {self.fmt(residual)}", text)
+
+        self.assert_no_pdf(harness.WebSession(self.url).request(url), "anonymous visitor")
+        other = harness.WebSession(self.url)
+        other.authenticate(self.db, *OTHER_ACCOUNTANT)
+        response = other.request(url)
+        self.assertFalse(response.body.startswith(b"%PDF"), "another company's accountant")
+        self.assertNotIn(theta.name.encode(), response.body)
+
+        # The dashboard over XML-RPC: every figure marshals, a card's list too.
+        figures = [
+            "receivable_amount",
+            "late_amount",
+            "dso_days",
+            "weighted_days_late",
+            "payer_level_1_count",
+            "dispute_count",
+            "effectiveness_html",
+        ]
+        dashboard_id = self.accountant("relance.dashboard", "create", {})
+        (values,) = self.accountant("relance.dashboard", "read", [dashboard_id], fields=figures)
+        self.assertGreaterEqual(values["late_amount"], residual)
+        self.assertIn("Amount reminded", values["effectiveness_html"])
+        late = self.accountant(
+            "relance.dashboard", "action_open_figure", [dashboard_id], context={"figure": "late"}
+        )
+        theta_late = self.accountant(
+            "account.move.line",
+            "search",
+            [*late["domain"], ("reminder_payer_id", "=", theta.id)],
+        )
+        self.assertEqual(sorted(theta_late), sorted(theta.line_ids))
+        # ... and over JSON-RPC, as the web client reads it.
+        payload = {
+            "jsonrpc": "2.0",
+            "method": "call",
+            "id": 1,
+            "params": {
+                "model": "relance.dashboard",
+                "method": "read",
+                "args": [[dashboard_id], figures],
+                "kwargs": {},
+            },
+        }
+        response = web.request(
+            "/web/dataset/call_kw",
+            data=json.dumps(payload).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        self.assertEqual(json.loads(response.body)["result"][0], {"id": dashboard_id, **values})
+
+        # Another company's accountant: its own figures only.
+        other_rpc = self.rpc(OTHER_ACCOUNTANT)
+        with self.assertRaises(xmlrpc.client.Fault):
+            other_rpc("relance.dashboard", "read", [dashboard_id], fields=["receivable_amount"])
+        with self.assertRaises(xmlrpc.client.Fault):
+            other_rpc("relance.dashboard", "create", {"company_id": self.company_id})
+        own = other_rpc("relance.dashboard", "create", {})
+        (own_values,) = other_rpc(
+            "relance.dashboard", "read", [own], fields=["company_id", "receivable_amount"]
+        )
+        self.assertEqual(own_values["company_id"][0], self.other_company_id)
+        self.assertEqual(own_values["receivable_amount"], 0.0)
 
     # ------------------------------------------------------------------
     # 4. The daily automatic reminders, on the real server

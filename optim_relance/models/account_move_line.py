@@ -1173,6 +1173,7 @@ class AccountMoveLine(models.Model):
         action["domain"] = self._relance_open_domain()
         return action
 
+    @api.model
     def action_open_relance_analysis(self):
         """Reporting › Collection: the open installments in the pivot, by
         payer and aging bucket (late and not yet due alike)."""
@@ -1185,6 +1186,7 @@ class AccountMoveLine(models.Model):
         ]
         return action
 
+    @api.model
     def action_open_relance_worklist(self):
         """The day's worklist: the same list, filtered on what is to remind
         today (the wizard opened from it proposes the level due)."""

@@ -34,7 +34,10 @@ class RelanceAgedBalanceWizard(models.TransientModel):
 
     def action_print(self):
         self.ensure_one()
-        return self.env.ref("optim_relance.action_report_aged_balance").report_action(self)
+        action = self.env.ref("optim_relance.action_report_aged_balance").report_action(self)
+        # No ``data`` (None, which XML-RPC cannot carry): the report reads
+        # the wizard.
+        return {key: value for key, value in action.items() if value is not None}
 
     def _report_filename(self):
         self.ensure_one()
