@@ -20,6 +20,7 @@
         "data/ir_cron_data.xml",
         "data/ir_sequence_data.xml",
         "report/relance_report_templates.xml",
+        "report/minimal_layout_templates.xml",
         "views/mail_layout_templates.xml",
         "report/relance_report.xml",
         "report/aged_balance_report.xml",

@@ -1,6 +1,6 @@
 from odoo import api, models
 
-from ..tools import pdf_threads
+from ..tools import pdf_threads, report_layout
 
 PRINT_DELAY_PARAM = "optim_relance.print_delay"
 
@@ -21,6 +21,22 @@ class IrActionsReport(models.Model):
         # chunk of the batch may use the database meanwhile (tools/pdf_threads).
         pdf_threads.release_turn()
         return command_args
+
+    def _relance_letters_layout(self):
+        """The layout of a run of reminder letters (tools/report_layout)."""
+        if not self.env.context.get("optim_relance_letters"):
+            return None
+        return self.env.ref("optim_relance.minimal_layout_letters", raise_if_not_found=False)
+
+    def _get_layout(self):
+        return self._relance_letters_layout() or super()._get_layout()
+
+    def _prepare_html(self, html, report_model=False):
+        if self._relance_letters_layout():
+            # A run's letters share their company's header and footer: each
+            # kept once, not once per letter on every page.
+            html = report_layout.share_identical(html)
+        return super()._prepare_html(html, report_model=report_model)
 
     def _run_wkhtmltopdf(self, *args, **kwargs):
         try:

@@ -10,11 +10,14 @@ import threading
 import zipfile
 from unittest.mock import patch
 
+import lxml.html
+
 from odoo import fields
-from odoo.tests import HttpCase, tagged
+from odoo.tests import BaseCase, HttpCase, tagged
 from odoo.tools import html2plaintext
 
 from ..models import relance_letter
+from ..tools import report_layout
 from .common import (
     RelanceCase,
     convert_docx_to_pdf,
@@ -205,6 +208,14 @@ class TestRelanceOutputs(RelanceCase, HttpCase):
         )
         page_counts = {payer: pdf_page_count(letter.raw) for payer, letter in letters.items()}
         self.assertGreater(page_counts[payer_d], 1, "the long letter spans several pages")
+        # Each page has its letter's header and footer (one shared copy in
+        # the run, tools/report_layout), numbered within its letter.
+        for payer, letter in letters.items():
+            pages = pdf_pages_text(letter.raw)
+            self.assertEqual(len(pages), page_counts[payer])
+            for number, page in enumerate(pages, start=1):
+                self.assertIn(self.company.name, page)
+                self.assertIn(f"Page {number} / {len(pages)}", page)
 
         # The download: every letter, in payer order, in one PDF.
         batch = self.attachment_of_action(action)
@@ -713,3 +724,30 @@ class TestRelanceOutputs(RelanceCase, HttpCase):
             {"missing paragraphs": [], "markup characters": []},
             paragraphs,
         )
+
+
+@tagged("post_install", "-at_install")
+class TestSharedHeaders(BaseCase):
+    """``tools/report_layout.share_identical``: identical headers and
+    footers kept once, marked with the documents they serve."""
+
+    def test_identical_kept_once(self):
+        html = (
+            b"<html><body><main>"
+            b'<div class="header"><img src="logo-a"/>A</div><div class="article">1</div>'
+            b'<div class="footer">Page</div>'
+            b'<div class="header"><img src="logo-b"/>B</div><div class="article">2</div>'
+            b'<div class="footer">Page</div>'
+            b'<div class="header"><img src="logo-a"/>A</div><div class="article">3</div>'
+            b'<div class="footer">Page</div>'
+            b"</main></body></html>"
+        )
+        root = lxml.html.fromstring(report_layout.share_identical(html))
+        headers = root.xpath("//div[@class='header']")
+        self.assertEqual(
+            [(h.text_content(), h.get("data-relance-pages")) for h in headers],
+            [("A", "0 2"), ("B", "1")],
+        )
+        footers = root.xpath("//div[@class='footer']")
+        self.assertEqual([f.get("data-relance-pages") for f in footers], ["0 1 2"])
+        self.assertEqual(len(root.xpath("//div[@class='article']")), 3)

@@ -1,2 +1,3 @@
 from . import relance_docx
 from . import pdf_threads
+from . import report_layout
