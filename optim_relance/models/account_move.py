@@ -1,6 +1,8 @@
+import uuid
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import format_date
+from odoo.tools import SQL, format_date
 
 from .account_move_line import REMINDER_LEVELS, level_field
 
@@ -142,6 +144,24 @@ class AccountMove(models.Model):
                     invoices=", ".join(reminded.move_id.mapped("display_name")),
                 )
             )
+
+    def _relance_ensure_portal_tokens(self):
+        """The customer portal's access token of these invoices, created in
+        one query for those without one (Odoo's ``_portal_ensure_token``
+        writes each invoice, and an invoice's write checks its lines: 50 ms
+        each, 100 s for a batch of 2,000). The same token as Odoo's, a
+        random UUID; like Odoo, whatever the user's rights on the invoice."""
+        missing = self.filtered(lambda move: not move.access_token)
+        if not missing:
+            return
+        self.env.execute_query(
+            SQL(
+                "UPDATE account_move AS move SET access_token = token.value "
+                "FROM (VALUES %s) AS token(id, value) WHERE move.id = token.id",
+                SQL(", ").join(SQL("(%s, %s)", move.id, str(uuid.uuid4())) for move in missing),
+            )
+        )
+        missing.invalidate_recordset(["access_token"])
 
     def _compute_reminder_history_count(self):
         counts = dict(

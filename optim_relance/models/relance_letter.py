@@ -449,7 +449,15 @@ class RelanceLetter(models.Model):
         }
 
     def _fmt_date(self, date):
-        return format_date(self.env, date, lang_code=self.lang) if date else ""
+        if not date:
+            return ""
+        # A batch formats the same few hundred dates again and again (each
+        # letter's rows, texts and email): once per language and date.
+        formatted = self.env.cr.cache.setdefault("optim_relance_dates", {})
+        key = (self.lang, self.env.context.get("lang"), self.env.uid, date)
+        if key not in formatted:
+            formatted[key] = format_date(self.env, date, lang_code=self.lang)
+        return formatted[key]
 
     def _fmt_amount(self, amount):
         return format_amount(self.env, amount, self.currency_id, lang_code=self.lang)
@@ -679,9 +687,13 @@ class RelanceLetter(models.Model):
         portal, where it is downloaded and paid online) and how to pay, as
         the emails show them: rendered by QWeb, every value escaped."""
         qweb = self.env["ir.qweb"]
+        self.line_ids.move_id._relance_ensure_portal_tokens()
+        online_payment = {}
         for letter in self:
             local = letter.with_context(lang=letter.lang)
             invoices = letter.line_ids.move_id
+            if letter.company_id not in online_payment:
+                online_payment[letter.company_id] = letter._online_payment()
             values = {
                 "letter": local,
                 "rows": local._line_rows(),
@@ -690,7 +702,7 @@ class RelanceLetter(models.Model):
                     for invoice in invoices
                 },
                 "payment": local._payment_values(),
-                "online_payment": letter._online_payment(),
+                "online_payment": online_payment[letter.company_id],
             }
             letter.email_lines_html = qweb._render("optim_relance.relance_email_lines", values)
             letter.payment_html = qweb._render("optim_relance.relance_payment_info", values)

@@ -47,6 +47,33 @@ class TestRelanceLetter(RelanceCase, HttpCase):
         return models.execute_kw(self.env.cr.dbname, uid, login, model, method, list(args))
 
     # ------------------------------------------------------------------
+    def test_portal_tokens_in_one_query(self):
+        """The emails' portal links: each invoice gets its own token, the
+        ones it has are kept, in one query whatever the number of invoices."""
+
+        def invoices(count):
+            return self.env["account.move"].union(
+                *(self.create_late_invoice(self.payer_b, 40 + i) for i in range(count))
+            )
+
+        kept = self.create_late_invoice(self.payer_b, 30)
+        kept._portal_ensure_token()
+        token = kept.access_token
+        counts = []
+        for moves in (invoices(2) | kept, invoices(6)):
+            moves.invalidate_recordset(["access_token"])
+            before = self.env.cr.sql_log_count
+            moves._relance_ensure_portal_tokens()
+            counts.append(self.env.cr.sql_log_count - before)
+            tokens = moves.mapped("access_token")
+            self.assertTrue(all(tokens))
+            self.assertEqual(len(set(tokens)), len(moves))
+        self.assertEqual(kept.access_token, token)
+        self.assertEqual(counts[0], counts[1])
+        _action, letter = self.send(self.installments(invoices(1)))
+        invoice = letter.line_ids.move_id
+        self.assertIn(f"access_token={invoice.access_token}", str(letter.email_lines_html))
+
     def test_reprint_returns_the_same_bytes(self):
         lines = self.installments(self.create_late_invoice(self.payer_a, 40))
         _action, letter = self.send(lines, output="pdf")
