@@ -182,6 +182,10 @@ class RelanceWizard(models.TransientModel):
         """
         self.ensure_one()
         lines = self._get_target_lines()
+        if self.scope == "all":
+            # Found by the open domain in SQL just now: open, not worth
+            # computing again line by line (0.6 s for 20,000 lines).
+            self.env.cache.update(lines, lines._fields["reminder_is_open"], [True] * len(lines))
         company_ids = set(self.env.companies.ids)
         queued = self._queued_runs(lines)
         grouped = defaultdict(lambda: self.env["account.move.line"])
