@@ -375,10 +375,7 @@ class AccountMoveLine(models.Model):
         ``date``: ``{payer id: {bucket: amount}}``, what was still due on
         that day (invoices dated up to then, less the payments matched up to
         then), by how late it was on that day. One query for all payers."""
-        if company not in self.env.companies:
-            raise UserError(
-                self.env._("You cannot see the receivables of %(company)s.", company=company.name)
-            )
+        self.env["res.company"]._reminder_check_receivables_visible(company)
         today = fields.Date.context_today(self)
         domain = [
             *self._relance_installment_domain(),

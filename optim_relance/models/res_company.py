@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools.misc import formatLang
 
 PENALTY_MODES = [
@@ -124,6 +124,19 @@ class ResCompany(models.Model):
             "legal_x3": ("legal_rate_pro", 3, 0.0),
             "fixed": (None, 0, self.reminder_penalty_rate),
         }[self.reminder_penalty_mode]
+
+    @api.model
+    def _reminder_check_receivables_visible(self, companies):
+        """Refuse the analysis of ``companies`` outside the active ones of
+        this environment's user (the aged balance, the dashboard): their
+        figures stay hidden."""
+        for company in companies:
+            if company not in self.env.companies:
+                raise UserError(
+                    self.env._(
+                        "You cannot see the receivables of %(company)s.", company=company.name
+                    )
+                )
 
     def _reminder_payer_rating(self, delay):
         """The behaviour of a payer whose payments came ``delay`` days late

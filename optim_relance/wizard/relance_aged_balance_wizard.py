@@ -1,5 +1,4 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
 from odoo.tools import format_date
 
 from ..models.account_move_line import AGING_BUCKETS
@@ -23,14 +22,7 @@ class RelanceAgedBalanceWizard(models.TransientModel):
 
     @api.constrains("company_id")
     def _check_company_id(self):
-        for wizard in self:
-            if wizard.company_id not in self.env.companies:
-                raise UserError(
-                    self.env._(
-                        "You cannot see the receivables of %(company)s.",
-                        company=wizard.company_id.name,
-                    )
-                )
+        self.env["res.company"]._reminder_check_receivables_visible(self.company_id)
 
     def action_print(self):
         self.ensure_one()

@@ -90,14 +90,7 @@ class RelanceDashboard(models.TransientModel):
 
     @api.constrains("company_id")
     def _check_company_id(self):
-        for dashboard in self:
-            if dashboard.company_id not in self.env.companies:
-                raise UserError(
-                    self.env._(
-                        "You cannot see the receivables of %(company)s.",
-                        company=dashboard.company_id.name,
-                    )
-                )
+        self.env["res.company"]._reminder_check_receivables_visible(self.company_id)
 
     # ------------------------------------------------------------------
     # Figures
@@ -106,12 +99,7 @@ class RelanceDashboard(models.TransientModel):
         """The query of the company's open installments (record rules
         applied), for the aggregates the ORM does not express."""
         self.ensure_one()
-        if self.company_id not in self.env.companies:
-            raise UserError(
-                self.env._(
-                    "You cannot see the receivables of %(company)s.", company=self.company_id.name
-                )
-            )
+        self.env["res.company"]._reminder_check_receivables_visible(self.company_id)
         lines = self.env["account.move.line"]
         lines.flush_model(["amount_residual", "date_maturity", "reminder_level"])
         return lines._search(self._installment_domain())
